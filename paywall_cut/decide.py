@@ -1,0 +1,205 @@
+"""Sequence decision: which lines form prompt regions, the boundary, truncation.
+
+Lines are decided together, not one by one. Each non-blank line is either *editorial* (E)
+or *prompt* (P). A labelling scores the sum of the evidence ``x`` of its P lines, minus a
+cost each time it enters a P region (``threshold``) and each time it leaves one
+(``threshold`` again). The best labelling is found exactly with the Viterbi algorithm
+over two states. What this means in practice:
+
+- a lone line inside an article is cut only when its evidence exceeds twice the
+  threshold (enter and leave);
+- a prompt at the end of a document pays only the entry cost, because nothing follows;
+- a benefit bullet with no prompt word of its own is cut when it stands between prompt
+  lines, because leaving and re-entering the region would cost more than keeping it in;
+  the same sentence between article paragraphs stays editorial;
+- long article paragraphs carry a strong editorial prior, so no context can pull them in.
+
+Safety: a region is cut only if one of its lines has rule evidence of at least
+``anchor`` on its own (positive evidence, not shape alone).
+
+Blank lines take no part in the decision. Those inside a region go with it; a cut
+region also takes the blank lines that follow it (so no double gap is left behind), and a
+region that ends the document takes the blank lines before it (so the kept text ends on
+its last editorial line).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from .evidence import LineEvidence
+
+
+@dataclass(frozen=True)
+class DecideParams:
+    """Parameters of the sequence decision, with their defaults."""
+
+    threshold: float = 1.5  # cost of entering a prompt region, and again of leaving it
+    start_share: float = 0.5  # a region that opens the document pays this share of the entry
+    anchor: float = 1.5  # rule evidence the strongest line of a region must have
+    tail_after_chars: int = 200  # kept text after a region that still leaves it the tail
+    wall_kept_chars: int = 600  # a cut with less editorial text than this around it ...
+    wall_ratio: float = 2.0  # ... and this many times more prompt text is a wall
+
+
+@dataclass
+class Region:
+    """A run of prompt lines: ``first`` and ``last`` are 0-based indexes of non-blank lines."""
+
+    first: int
+    last: int
+    lines: list[int] = field(default_factory=list)  # every non-blank line in the region
+
+
+@dataclass
+class Decision:
+    keep: list[bool]
+    regions: list[Region]
+    tail: Region | None
+    position: str  # "none", "tail", "inline", "mixed" or "wall"
+    truncated: bool
+    truncation_reason: str | None
+
+
+def best_labelling(xs: Sequence[float], p: DecideParams) -> list[bool]:
+    """Viterbi over two states; True marks a prompt line."""
+    n = len(xs)
+    if n == 0:
+        return []
+    t = p.threshold
+    e, pr = 0.0, xs[0] - t * p.start_share
+    back_e: list[bool] = [False] * n  # for state E at i: was i-1 in P?
+    back_p: list[bool] = [False] * n  # for state P at i: was i-1 in P?
+    for i in range(1, n):
+        x = xs[i]
+        from_p = pr - t
+        if from_p > e:
+            new_e, back_e[i] = from_p, True
+        else:
+            new_e = e
+        from_e = e - t
+        if pr >= from_e:
+            new_p, back_p[i] = pr + x, True
+        else:
+            new_p = from_e + x
+        e, pr = new_e, new_p
+    labels = [False] * n
+    state = pr > e  # the end is free: a tail region pays no exit cost
+    for i in range(n - 1, -1, -1):
+        labels[i] = state
+        state = back_p[i] if state else back_e[i]
+    return labels
+
+
+_ENDS_SENTENCE = tuple(".!\"'”’»)]。！？…:;")
+
+
+def decide(
+    lines: Sequence[str],
+    evidence: dict[int, LineEvidence],
+    xs: dict[int, float],
+    p: DecideParams,
+) -> Decision:
+    """Decide every line of a document from its evidence.
+
+    ``xs`` holds the evidence ``x`` of every non-blank line (index -> x), ``evidence`` the
+    full evidence of the lines that have any.
+    """
+    n = len(lines)
+    order = sorted(xs)
+    labels = best_labelling([xs[i] for i in order], p)
+    regions: list[Region] = []
+    current: Region | None = None
+    for idx, is_prompt in zip(order, labels):
+        if is_prompt:
+            if current is None:
+                current = Region(idx, idx)
+                regions.append(current)
+            current.last = idx
+            current.lines.append(idx)
+        else:
+            current = None
+    regions = [
+        r
+        for r in regions
+        if max((evidence[i].anchor for i in r.lines if i in evidence), default=0.0) >= p.anchor
+    ]
+    keep = [True] * n
+    if not regions:
+        return Decision(keep, [], None, "none", False, None)
+    for r in regions:
+        for i in range(r.first, r.last + 1):
+            keep[i] = False
+    _absorb_blank_lines(lines, keep, regions)
+
+    tail = _tail_region(lines, keep, regions, p)
+    kept_chars = sum(len(lines[i].strip()) for i in range(n) if keep[i])
+    cut_chars = sum(len(lines[i].strip()) for i in range(n) if not keep[i])
+    if kept_chars < p.wall_kept_chars and cut_chars >= p.wall_ratio * kept_chars:
+        position = "wall"
+    elif tail is not None:
+        position = "mixed" if len(regions) > 1 else "tail"
+    else:
+        position = "inline"
+    truncated, reason = False, None
+    if tail is not None:
+        truncated, reason = _truncation(lines, keep, tail, evidence)
+    return Decision(keep, regions, tail, position, truncated, reason)
+
+
+def _absorb_blank_lines(lines: Sequence[str], keep: list[bool], regions: list[Region]) -> None:
+    n = len(lines)
+    for r in regions:
+        j = r.last + 1
+        while j < n and not lines[j].strip():
+            j += 1
+        if j >= n:  # the region ends the document: take the gap before it too
+            for k in range(r.last + 1, n):
+                keep[k] = False
+            k = r.first - 1
+            while k >= 0 and not lines[k].strip():
+                keep[k] = False
+                k -= 1
+        elif r.first > 0 or j > r.last + 1:
+            # the gap after the region closes up with the one before it
+            before_blank = r.first > 0 and not lines[r.first - 1].strip()
+            if before_blank or r.first == 0:
+                for k in range(r.last + 1, j):
+                    keep[k] = False
+
+
+def _tail_region(
+    lines: Sequence[str], keep: list[bool], regions: list[Region], p: DecideParams
+) -> Region | None:
+    last = regions[-1]
+    after = [len(lines[i].strip()) for i in range(last.last + 1, len(lines)) if keep[i]]
+    before = any(keep[i] and lines[i].strip() for i in range(last.first))
+    if before and sum(after) <= p.tail_after_chars and all(a <= 100 for a in after):
+        return last
+    return None
+
+
+def _truncation(
+    lines: Sequence[str], keep: list[bool], tail: Region, evidence: dict[int, LineEvidence]
+) -> tuple[bool, str | None]:
+    for i in tail.lines:
+        ev = evidence.get(i)
+        if ev is None:
+            continue
+        for h in ev.hits:
+            if h.rule.truncates:
+                return True, f"the prompt says the rest is hidden ({h.rule.id})"
+    last_kept = next(
+        (lines[i].strip() for i in range(tail.first - 1, -1, -1) if keep[i] and lines[i].strip()),
+        "",
+    )
+    if last_kept.endswith(("...", "…")):
+        return True, "the article stops on an ellipsis"
+    if last_kept.endswith(("?", '?"', "?”")) and len(last_kept) <= 200:
+        return True, "the article stops on an unanswered question"
+    if last_kept.endswith((":", ",", ";", "-", "–", "—")):
+        return True, "the article stops mid-sentence"
+    if len(last_kept) >= 80 and not last_kept.endswith(_ENDS_SENTENCE):
+        return True, "the article stops mid-sentence"
+    return False, None

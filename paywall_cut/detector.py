@@ -1,0 +1,215 @@
+"""The detector: text in, :class:`Result` out, in four named stages.
+
+1. **split**  - the text becomes a :class:`Document` of lines (byte-exact).
+2. **scan**   - the prefilter finds the lines holding any rule trigger word; a document
+                with none is returned unchanged at this point.
+3. **evidence** - candidate lines are matched against the rules; lines near a hit get
+                shape features; every non-blank line gets the editorial prior.
+4. **decide** - the Viterbi decision over the sequence, anchors, blank lines, boundary
+                and truncation.
+
+A :class:`Detector` compiles its rules once; build one and reuse it for many documents.
+The module has no I/O and no dependency on the command line, rich or the file layer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .decide import DecideParams, Decision, decide
+from .document import Document
+from .evidence import EvidenceParams, EvidenceReader, LineEvidence
+from .prefilter import make_scanner, needs_fold
+from .result import Cut, HitReport, LineReport, Result, preview
+from .rules import RuleSet, fold, load_rules
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that tunes a detector besides its rules."""
+
+    evidence: EvidenceParams = field(default_factory=EvidenceParams)
+    decide: DecideParams = field(default_factory=DecideParams)
+    max_cut: float | None = None  # refuse to cut more than this share of a document
+    keep_patterns: tuple[str, ...] = ()  # lines matching any of these are always kept
+
+
+KEEP_SCORE = -100.0
+
+
+class Detector:
+    """Cuts subscription prompts from text with a fixed rule set and settings."""
+
+    def __init__(
+        self,
+        ruleset: RuleSet | None = None,
+        settings: Settings | None = None,
+        accelerate: bool = True,
+    ) -> None:
+        import re
+
+        self.ruleset = ruleset if ruleset is not None else load_rules()
+        self.settings = settings or Settings()
+        self.reader = EvidenceReader(self.ruleset, self.settings.evidence)
+        self.scanner = make_scanner(self.ruleset, accelerate=accelerate)
+        self._keep = (
+            re.compile("|".join(f"(?:{k})" for k in self.settings.keep_patterns))
+            if self.settings.keep_patterns
+            else None
+        )
+
+    def cut(self, text: str, explain: bool = False) -> Result:
+        """Cut one document. With ``explain``, the result carries a report of every line."""
+        doc = Document.from_text(text)
+        evidence, xs = self.evidence(doc)
+        decision = decide(doc.lines, evidence, xs, self.settings.decide)
+        return self._result(doc, evidence, xs, decision, explain)
+
+    # -- stages ------------------------------------------------------------------
+
+    def evidence(self, doc: Document) -> tuple[dict[int, LineEvidence], dict[int, float]]:
+        """Evidence of the candidate lines, and ``x`` of every non-blank line (when any)."""
+        lines = doc.lines
+        joined = "\n".join(lines)
+        if needs_fold(joined):
+            joined = fold(joined)
+        candidates = self.scanner.scan(joined)
+        if not candidates:
+            return {}, {}
+        reader = self.reader
+        evidence: dict[int, LineEvidence] = {}
+        for i, rule_ids in candidates.items():
+            line = lines[i]
+            if self._keep is not None and self._keep.search(line):
+                continue
+            ev = LineEvidence(i, len(line.strip()))
+            reader.rule_hits(line, rule_ids, ev)
+            if ev.hits:
+                evidence[i] = ev
+        if not evidence:
+            return {}, {}
+        # shape features near the hits
+        window = reader.p.window
+        nonblank = [i for i, line in enumerate(lines) if line and not line.isspace()]
+        position = {i: k for k, i in enumerate(nonblank)}
+        near: set[int] = set()
+        for i in evidence:
+            k = position[i]
+            near.update(nonblank[max(0, k - window) : k + window + 1])
+        for i in near:
+            ev = evidence.get(i)
+            if ev is None:
+                ev = evidence[i] = LineEvidence(i, len(lines[i].strip()))
+            reader.shape_of(lines[i], ev)
+            if ev.hits:
+                reader.counter_of(lines[i], ev)
+        xs: dict[int, float] = {}
+        prior = reader.prior_of
+        for i in nonblank:
+            ev = evidence.get(i)
+            if ev is None:
+                xs[i] = prior(len(lines[i].strip()))
+            else:
+                ev.prior = prior(ev.length)
+                xs[i] = ev.x
+            if self._keep is not None and self._keep.search(lines[i]):
+                xs[i] = KEEP_SCORE  # a line the user declared editorial is never cut
+        return evidence, xs
+
+    def _result(
+        self,
+        doc: Document,
+        evidence: dict[int, LineEvidence],
+        xs: dict[int, float],
+        decision: Decision,
+        explain: bool,
+    ) -> Result:
+        lines = doc.lines
+        keep = decision.keep
+        sizes = [len(a) + len(b) for a, b in zip(lines, doc.endings)]
+        chars_total = sum(sizes)
+        cuts = []
+        for r in decision.regions:
+            # the removed lines of a region: its own, plus blank lines absorbed around it
+            lo = r.first
+            while lo > 0 and not keep[lo - 1] and not lines[lo - 1].strip():
+                lo -= 1
+            hi = r.last
+            while hi + 1 < len(lines) and not keep[hi + 1] and not lines[hi + 1].strip():
+                hi += 1
+            hits = [h for i in r.lines if i in evidence for h in evidence[i].hits]
+            hits.sort(key=lambda h: -h.strength)
+            rule_ids = list(dict.fromkeys(h.rule.id for h in hits))
+            categories = list(dict.fromkeys(h.rule.category for h in hits))
+            cuts.append(
+                Cut(
+                    start=r.first + 1,
+                    end=r.last + 1,
+                    lines=hi - lo + 1,
+                    chars=sum(sizes[lo : hi + 1]),
+                    score=sum(xs[i] for i in r.lines),
+                    rules=tuple(rule_ids),
+                    categories=tuple(categories),
+                    preview=preview(" ".join(lines[i] for i in r.lines)),
+                )
+            )
+        chars_kept = sum(s for s, k in zip(sizes, keep) if k)
+        ceiling = None
+        max_cut = self.settings.max_cut
+        if (
+            cuts
+            and max_cut is not None
+            and chars_total
+            and ((chars_total - chars_kept) / chars_total > max_cut)
+        ):
+            share = (chars_total - chars_kept) / chars_total
+            ceiling = f"would cut {share:.1%} of the document, above the ceiling {max_cut:.1%}"
+            keep = [True] * len(lines)
+            cuts, chars_kept = [], chars_total
+            decision = Decision(keep, [], None, "none", False, None)
+        reports: tuple[LineReport, ...] = ()
+        if explain:
+            reports = tuple(self._line_reports(doc, evidence, xs, keep))
+        return Result(
+            text=doc.text(keep) if cuts else doc.text(),
+            keep=tuple(keep),
+            cuts=tuple(cuts),
+            boundary=decision.tail.first + 1 if decision.tail else None,
+            truncated=decision.truncated,
+            truncation_reason=decision.truncation_reason,
+            position=decision.position,
+            lines_total=len(lines),
+            lines_kept=sum(keep),
+            chars_total=chars_total,
+            chars_kept=chars_kept,
+            ceiling=ceiling,
+            line_reports=reports,
+        )
+
+    def _line_reports(self, doc, evidence, xs, keep):
+        prior = self.reader.prior_of
+        for i, line in enumerate(doc.lines):
+            if not line.strip():
+                yield LineReport(i + 1, line, "blank" if keep[i] else "cut", 0, 0, 0, 0, 0)
+                continue
+            ev = evidence.get(i)
+            decision = "keep" if keep[i] else "cut"
+            if ev is None:
+                p = prior(len(line.strip()))
+                yield LineReport(i + 1, line, decision, xs.get(i, p), 0, 0, 0, p)
+                continue
+            hits = tuple(
+                HitReport(h.rule.id, h.rule.category, h.strength, h.matched) for h in ev.hits
+            )
+            yield LineReport(
+                i + 1,
+                line,
+                decision,
+                xs.get(i, ev.x),
+                ev.rules,
+                ev.shape,
+                ev.counter,
+                ev.prior,
+                hits,
+                tuple(ev.notes),
+            )

@@ -1,0 +1,199 @@
+"""Per-line evidence: how much a line looks like a subscription prompt, and why.
+
+For each line the evidence is a single number ``x`` (positive: prompt-like, negative:
+editorial-like), the sum of four named parts:
+
+``rules``
+    Rule hits. Each rule that matches adds its weight times a *position factor*: 1 on a
+    line of up to ``short_line`` characters; on a longer line ``short_line / length``
+    (at least ``min_factor``), or at least ``edge_factor`` when the match opens or closes
+    the line; and times ``quoted_factor`` when the match stands inside quotation marks
+    (reported speech). The strongest hit counts fully, the others half.
+``shape``
+    Only near a rule hit (``window`` lines) and on lines of up to ``shape_max`` characters:
+    second-person words, a call-to-action verb opening the line, a price, a bullet, an
+    exclamation mark, a short button-like line.
+``counter``
+    Counter-evidence of reporting: reporting verbs ("said", "according to"), and
+    third-person figures ("subscribers rose 4%") on a line with no second person.
+``prior``
+    The editorial prior: ``-(prior_base + length / prior_chars)``, at most ``prior_cap``
+    in size. Long lines are editorial unless the rules say otherwise.
+
+Blank lines carry no evidence; the sequence decision (``decide.py``) skips them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .rules import Rule, RuleSet, fold
+
+
+@dataclass(frozen=True)
+class EvidenceParams:
+    """Parameters of the line evidence, with their defaults."""
+
+    short_line: int = 160  # a match on a line this long or shorter counts fully
+    min_factor: float = 0.25  # floor of the position factor on long lines
+    edge_factor: float = 0.7  # floor when the match opens or closes a long line
+    quoted_factor: float = 0.3  # a match inside quotation marks is reported speech
+    others_share: float = 0.5  # hits beyond the strongest count this much
+    rules_cap: float = 6.0  # most evidence rules can give one line
+    window: int = 8  # shape features are read this many lines around a rule hit
+    shape_max: int = 250  # longer lines get no shape bonus
+    second_person: float = 0.3
+    cta_start: float = 0.3
+    price: float = 0.8
+    bullet: float = 0.2
+    exclamation: float = 0.1
+    button: float = 0.2
+    reporting: float = 1.0
+    figures: float = 0.7
+    prior_base: float = 0.3
+    prior_chars: float = 250.0
+    prior_cap: float = 4.0
+
+
+@dataclass
+class Hit:
+    """One rule matching one line."""
+
+    rule: Rule
+    start: int
+    end: int
+    strength: float  # weight x position factor
+    matched: str
+
+
+@dataclass
+class LineEvidence:
+    """The evidence of one line (index is 0-based)."""
+
+    index: int
+    length: int
+    hits: list[Hit] = field(default_factory=list)
+    rules: float = 0.0
+    shape: float = 0.0
+    counter: float = 0.0
+    prior: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def x(self) -> float:
+        return self.rules + self.shape - self.counter + self.prior
+
+    @property
+    def anchor(self) -> float:
+        """Rule evidence alone: a region is cut only around a line with enough of it."""
+        return self.rules
+
+
+_BULLET = re.compile(r"^\s*([-*•·▪▸►✓✔☑➤→]|\d{1,2}[.)])\s")
+_PRICE = re.compile(
+    r"([$€£¥₹]\s?\d+([.,]\d{1,2})?|\b\d+([.,]\d{1,2})?\s?([$€£]|euros?|dollars?|eur|usd|gbp)\b"
+    r"|\bR\$\s?\d|\b\d+([.,]\d{1,2})?\s?(kr|zł|CHF)\b)",
+    re.IGNORECASE,
+)
+_FIGURES = re.compile(
+    r"\b\d[\d,.]*\s?(%|per ?cent|prozent|pour ?cent|por ?ciento|per ?cento|procent|million|"
+    r"billion|millionen|milliarden|millions?|milliards?|millones|milioni|milhões|miljoen|bn\b|m\b)",
+    re.IGNORECASE,
+)
+_QUOTES = '"'
+_WORD_START = re.compile(r"^[^\w]*(\w+)")
+
+
+class EvidenceReader:
+    """Reads line evidence with one rule set; build once, use for many documents."""
+
+    def __init__(self, ruleset: RuleSet, params: EvidenceParams | None = None) -> None:
+        self.ruleset = ruleset
+        self.p = params or EvidenceParams()
+        shape = ruleset.shape
+        self._second = _word_regex(shape.second_person, ignore_case=False)
+        self._reporting = _word_regex(shape.reporting, ignore_case=True)
+        self._cta = frozenset(w.lower() for w in shape.cta_verbs)
+
+    def rule_hits(self, line: str, rule_ids: set[int], ev: LineEvidence) -> None:
+        """Match the candidate rules against one line and score the hits."""
+        p = self.p
+        folded = fold(line)
+        stripped = folded.strip()
+        offset = len(folded) - len(folded.lstrip())
+        length = len(stripped)
+        rules = self.ruleset.rules
+        for i in sorted(rule_ids):
+            rule = rules[i]
+            m = rule.search(folded)
+            if m is None:
+                continue
+            if rule.whole_line:
+                start, end = 0, length
+            else:
+                start, end = m.start() - offset, m.end() - offset
+            factor = 1.0
+            if length > p.short_line:
+                factor = max(p.short_line / length, p.min_factor)
+                if start <= 3 or end >= length - 3:
+                    factor = max(factor, p.edge_factor)
+            if _QUOTES in stripped:
+                before = stripped.count('"', 0, max(start, 0))
+                if before % 2 == 1 and '"' in stripped[end:]:
+                    factor *= p.quoted_factor
+                    ev.notes.append(f"{rule.id} quoted")
+            ev.hits.append(Hit(rule, start, end, rule.weight * factor, m.group(0)))
+        if ev.hits:
+            strengths = sorted((h.strength for h in ev.hits), reverse=True)
+            total = strengths[0] + p.others_share * sum(strengths[1:])
+            ev.rules = min(total, p.rules_cap)
+
+    def shape_of(self, line: str, ev: LineEvidence) -> None:
+        """Shape features (bonus) of a line near a rule hit."""
+        p = self.p
+        if ev.length > p.shape_max or ev.length == 0:
+            return
+        s = line.strip()
+        bonus = 0.0
+        second = self._second is not None and self._second.search(s) is not None
+        if second:
+            bonus += p.second_person
+            ev.notes.append("second person")
+        m = _WORD_START.match(s)
+        cta = m is not None and m.group(1).lower() in self._cta
+        if cta:
+            bonus += p.cta_start
+            ev.notes.append("call to action")
+        if _PRICE.search(s):
+            bonus += p.price
+            ev.notes.append("price")
+        if _BULLET.match(line):
+            bonus += p.bullet
+            ev.notes.append("bullet")
+        if s.endswith("!"):
+            bonus += p.exclamation
+        if len(s) <= 40 and not s.endswith((".", ",", ";")):
+            bonus += p.button
+            ev.notes.append("short")
+        ev.shape = bonus
+        if not second and not cta and _FIGURES.search(s):
+            ev.counter += p.figures
+            ev.notes.append("figures")
+
+    def counter_of(self, line: str, ev: LineEvidence) -> None:
+        """Counter-evidence of reporting on a line with rule hits."""
+        if self._reporting is not None and self._reporting.search(line):
+            ev.counter += self.p.reporting
+            ev.notes.append("reporting")
+
+    def prior_of(self, length: int) -> float:
+        p = self.p
+        return -min(p.prior_base + length / p.prior_chars, p.prior_cap)
+
+
+def _word_regex(words: tuple[str, ...], ignore_case: bool) -> re.Pattern[str] | None:
+    if not words:
+        return None
+    alts = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alts})(?!\w)", re.IGNORECASE if ignore_case else 0)

@@ -1,0 +1,121 @@
+"""Bytes in and out: encodings, binary refusal, reading sources, atomic writes.
+
+Reading keeps what is needed to write the text back byte for byte: the encoding (and,
+through the text itself, the BOM and newline style). Binary input is refused with a
+clear message rather than "cleaned".
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+BINARY_SAMPLE = 8192  # bytes looked at to decide whether a file is binary
+
+
+class InputError(Exception):
+    """An input that cannot be processed: unreadable, binary or undecodable."""
+
+
+@dataclass(frozen=True)
+class Decoded:
+    text: str
+    encoding: str  # codec name to encode the text back to the same bytes
+
+
+def decode(data: bytes, encoding: str | None = None, name: str = "<input>") -> Decoded:
+    """Decode scraped bytes: BOMs, UTF-8, UTF-16 (with BOM), else a detected legacy codec."""
+    if encoding:
+        try:
+            return Decoded(data.decode(encoding), encoding)
+        except (UnicodeDecodeError, LookupError) as e:
+            raise InputError(f"{name}: cannot decode as {encoding}: {e}") from None
+    if data.startswith(codecs.BOM_UTF8):
+        enc = "utf-8"
+    elif data.startswith(codecs.BOM_UTF16_LE):
+        enc = "utf-16-le"
+    elif data.startswith(codecs.BOM_UTF16_BE):
+        enc = "utf-16-be"
+    else:
+        enc = ""
+    if enc:
+        try:
+            # the BOM decodes to U+FEFF and stays at the start of the text
+            return Decoded(data.decode(enc), enc)
+        except UnicodeDecodeError as e:
+            raise InputError(f"{name}: invalid {enc} after its byte order mark: {e}") from None
+    if is_binary(data):
+        raise InputError(f"{name}: binary file (not text), refused")
+    try:
+        return Decoded(data.decode("utf-8"), "utf-8")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None or best.encoding is None:
+        raise InputError(f"{name}: cannot tell the text encoding (not UTF-8), refused")
+    enc = best.encoding
+    try:
+        text = data.decode(enc)
+    except (UnicodeDecodeError, LookupError) as e:  # pragma: no cover - defensive
+        raise InputError(f"{name}: cannot decode as {enc}: {e}") from None
+    if text.encode(enc) != data:
+        raise InputError(f"{name}: {enc} does not round-trip this file, refused")
+    return Decoded(text, enc)
+
+
+def is_binary(data: bytes) -> bool:
+    """NUL bytes or many control characters in the first bytes mean binary."""
+    sample = data[:BINARY_SAMPLE]
+    if b"\x00" in sample:
+        return True
+    if not sample:
+        return False
+    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13, 27))
+    return controls / len(sample) > 0.05
+
+
+def read_source(path: str) -> bytes:
+    """The bytes of a file, or of stdin for ``-``."""
+    if path == "-":
+        return sys.stdin.buffer.read()
+    try:
+        return Path(path).read_bytes()
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory") from None
+    except OSError as e:
+        raise InputError(f"{path}: cannot read: {e.strerror or e}") from None
+
+
+def atomic_write(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that the file is either old or new, never half written.
+
+    A temporary file beside the target is written, flushed and fsynced, given the target's
+    permissions, then renamed over it.
+    """
+    path = Path(path)
+    try:
+        mode = path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".pwc-tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise

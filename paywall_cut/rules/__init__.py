@@ -1,0 +1,335 @@
+"""Rule packs: data files of patterns, loaded and validated.
+
+A rule pack is a TOML file with a ``lang`` code, a ``[shape]`` table of words the line
+evidence uses (second-person pronouns, call-to-action verbs, reporting verbs) and a list
+of ``[[rules]]``. Each rule has an id, a category, a weight, one or more regular
+expressions, and its own positive and negative examples. See ``README.md`` beside this
+file for the format and how to write a rule.
+
+Loading validates everything (unknown keys, bad regexes, unknown categories, missing
+examples, duplicate ids) and raises :class:`RuleError` with the file and rule named.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from .literals import required_literals
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+CATEGORIES: dict[str, str] = {
+    "paywall-notice": "says the content is reserved for subscribers or members",
+    "subscribe-cta": "asks the reader to subscribe",
+    "login-prompt": "asks the reader to log in, sign in or register",
+    "meter": "counts free articles read or left",
+    "email-gate": "asks for an e-mail address to read on, or is the e-mail form itself",
+    "newsletter": "newsletter sign-up box, its heading, pitch, form text or confirmation",
+    "membership-appeal": "membership, donation or support appeal",
+    "offer-price": "subscription offer, trial or price",
+    "benefit-list": "what a subscription brings (access, ad-free, devices ...)",
+}
+
+MIN_TRIGGER = 3  # a prefilter trigger must be at least this many characters long
+
+_RULE_KEYS = {
+    "id",
+    "category",
+    "weight",
+    "description",
+    "patterns",
+    "whole_line",
+    "truncates",
+    "triggers",
+    "examples",
+    "max_chars",
+}
+_PACK_KEYS = {"lang", "name", "shape", "rules"}
+_SHAPE_KEYS = {"second_person", "cta_verbs", "reporting"}
+_ID = re.compile(r"^[A-Z]{2,4}\d{3,4}$")
+
+# Characters folded before matching: typographic quotes and apostrophes, dashes, spaces.
+_FOLD = str.maketrans(
+    {
+        "\u2019": "'",
+        "\u2018": "'",
+        "\u02bc": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u00a0": " ",
+        "\u202f": " ",
+        "\u2009": " ",
+        "\u2007": " ",
+    }
+)
+# Invisible characters dropped before matching (they also hide prompts from naive filters).
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff\u200e\u200f"), None)
+_FOLD.update(_INVISIBLE)
+
+
+def fold(line: str) -> str:
+    """The form of a line that patterns are matched against (quotes, dashes, spaces unified)."""
+    return line.translate(_FOLD)
+
+
+class RuleError(ValueError):
+    """A rule file or rule is invalid. The message names the file and the rule."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One detection rule. ``weight`` is the evidence a full-strength match adds to a line."""
+
+    id: str
+    category: str
+    lang: str
+    weight: float
+    description: str
+    patterns: tuple[str, ...]
+    positives: tuple[str, ...]
+    negatives: tuple[str, ...]
+    whole_line: bool = False
+    truncates: bool = False
+    max_chars: int | None = None
+    triggers: tuple[str, ...] = ()
+    source: str = ""
+    regex: re.Pattern[str] = field(repr=False, compare=False, default=re.compile("(?!)"))
+
+    def search(self, folded_line: str) -> re.Match[str] | None:
+        """Match this rule against a line already passed through :func:`fold`."""
+        if self.max_chars is not None and len(folded_line) > self.max_chars:
+            return None
+        if self.whole_line:
+            return self.regex.fullmatch(_strip_decoration(folded_line))
+        return self.regex.search(folded_line)
+
+    def fires(self, line: str) -> bool:
+        """Does this rule fire on a raw line? (What the examples are checked with.)"""
+        return self.search(fold(line)) is not None
+
+
+_DECORATION = re.compile(r"^[\s\-*•·▪►▸»>|#:→]*(.*?)[\s.!?:;…»>→|*]*$", re.S)
+
+
+def _strip_decoration(line: str) -> str:
+    m = _DECORATION.match(line)
+    return m.group(1) if m else line
+
+
+@dataclass(frozen=True)
+class Shape:
+    """Per-language words used by the shape features of the line evidence."""
+
+    second_person: tuple[str, ...] = ()
+    cta_verbs: tuple[str, ...] = ()
+    reporting: tuple[str, ...] = ()
+
+    def merged(self, other: Shape) -> Shape:
+        return Shape(
+            tuple(dict.fromkeys(self.second_person + other.second_person)),
+            tuple(dict.fromkeys(self.cta_verbs + other.cta_verbs)),
+            tuple(dict.fromkeys(self.reporting + other.reporting)),
+        )
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """Every loaded rule plus the merged shape lexicon."""
+
+    rules: tuple[Rule, ...]
+    shape: Shape
+    langs: tuple[str, ...]
+
+    def by_id(self) -> dict[str, Rule]:
+        return {r.id: r for r in self.rules}
+
+    def without(self, ids_or_categories: Iterable[str]) -> RuleSet:
+        drop = set(ids_or_categories)
+        return replace(
+            self, rules=tuple(r for r in self.rules if r.id not in drop and r.category not in drop)
+        )
+
+    def reweighted(self, weights: dict[str, float]) -> RuleSet:
+        return replace(
+            self,
+            rules=tuple(replace(r, weight=weights.get(r.id, r.weight)) for r in self.rules),
+        )
+
+    def plus(self, other: RuleSet) -> RuleSet:
+        mine = {r.id for r in self.rules}
+        clash = [r.id for r in other.rules if r.id in mine]
+        if clash:
+            raise RuleError(f"{other.rules[0].source}: rule id {clash[0]} is already defined")
+        return RuleSet(
+            self.rules + other.rules,
+            self.shape.merged(other.shape),
+            tuple(dict.fromkeys(self.langs + other.langs)),
+        )
+
+
+def _fail(source: str, rule_id: str | None, message: str) -> RuleError:
+    where = f"{source}: rule {rule_id}" if rule_id else source
+    return RuleError(f"{where}: {message}")
+
+
+def _str_list(value: object, source: str, rid: str | None, key: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _fail(source, rid, f"'{key}' must be a string or a list of strings")
+    return tuple(value)
+
+
+def parse_pack(data: dict, source: str) -> RuleSet:
+    """Validate one pack's parsed TOML and build its rules."""
+    unknown = set(data) - _PACK_KEYS
+    if unknown:
+        raise _fail(source, None, f"unknown key '{sorted(unknown)[0]}'")
+    lang = data.get("lang")
+    if not isinstance(lang, str) or not lang:
+        raise _fail(source, None, "'lang' must be a language code such as 'en'")
+    shape_data = data.get("shape", {})
+    if not isinstance(shape_data, dict) or set(shape_data) - _SHAPE_KEYS:
+        raise _fail(source, None, f"[shape] takes only {sorted(_SHAPE_KEYS)}")
+    shape = Shape(**{k: _str_list(v, source, None, f"shape.{k}") for k, v in shape_data.items()})
+    raw_rules = data.get("rules", [])
+    if not isinstance(raw_rules, list):
+        raise _fail(source, None, "'rules' must be an array of tables ([[rules]])")
+    rules = []
+    seen: set[str] = set()
+    for raw in raw_rules:
+        rule = _parse_rule(raw, lang, source)
+        if rule.id in seen:
+            raise _fail(source, rule.id, "duplicate rule id")
+        seen.add(rule.id)
+        rules.append(rule)
+    return RuleSet(tuple(rules), shape, (lang,))
+
+
+def _parse_rule(raw: object, lang: str, source: str) -> Rule:
+    if not isinstance(raw, dict):
+        raise _fail(source, None, "each [[rules]] entry must be a table")
+    rid = raw.get("id")
+    if not isinstance(rid, str) or not _ID.match(rid):
+        raise _fail(source, str(rid), "'id' must look like PC101 (letters then digits)")
+    unknown = set(raw) - _RULE_KEYS
+    if unknown:
+        raise _fail(source, rid, f"unknown key '{sorted(unknown)[0]}'")
+    category = raw.get("category")
+    if category not in CATEGORIES:
+        raise _fail(source, rid, f"unknown category {category!r} (one of: {', '.join(CATEGORIES)})")
+    weight = raw.get("weight")
+    if not isinstance(weight, (int, float)) or isinstance(weight, bool) or not 0 < weight <= 10:
+        raise _fail(source, rid, "'weight' must be a number above 0 and at most 10")
+    description = raw.get("description", "")
+    if not isinstance(description, str) or not description:
+        raise _fail(source, rid, "'description' is required")
+    patterns = _str_list(raw.get("patterns"), source, rid, "patterns")
+    if not patterns:
+        raise _fail(source, rid, "'patterns' is required")
+    for p in patterns:
+        try:
+            re.compile(p)
+        except re.error as e:
+            raise _fail(source, rid, f"bad regular expression {p!r}: {e}") from None
+    examples = raw.get("examples")
+    if not isinstance(examples, dict) or set(examples) - {"positive", "negative"}:
+        raise _fail(source, rid, "'examples' must be a table with 'positive' and 'negative'")
+    positives = _str_list(examples.get("positive", []), source, rid, "examples.positive")
+    negatives = _str_list(examples.get("negative", []), source, rid, "examples.negative")
+    if not positives or not negatives:
+        raise _fail(source, rid, "needs at least one positive and one negative example")
+    max_chars = raw.get("max_chars")
+    if max_chars is not None and (not isinstance(max_chars, int) or max_chars < 1):
+        raise _fail(source, rid, "'max_chars' must be a positive whole number")
+    for key in ("whole_line", "truncates"):
+        if not isinstance(raw.get(key, False), bool):
+            raise _fail(source, rid, f"'{key}' must be true or false")
+    combined = "|".join(f"(?:{p})" for p in patterns)
+    regex = re.compile(combined, re.IGNORECASE)
+    triggers = _str_list(raw.get("triggers", []), source, rid, "triggers")
+    if not triggers:
+        found = required_literals(combined)
+        if found is None or min(len(t) for t in found) < MIN_TRIGGER:
+            raise _fail(
+                source,
+                rid,
+                "cannot derive a prefilter word from its patterns (every match must contain "
+                f"a fixed word of {MIN_TRIGGER}+ characters); add 'triggers = [...]'",
+            )
+        triggers = tuple(sorted(found))
+    triggers = tuple(t.lower() for t in triggers)
+    if any(len(t) < MIN_TRIGGER for t in triggers):
+        raise _fail(source, rid, f"each trigger needs at least {MIN_TRIGGER} characters")
+    return Rule(
+        id=rid,
+        category=category,
+        lang=lang,
+        weight=float(weight),
+        description=description,
+        patterns=patterns,
+        positives=positives,
+        negatives=negatives,
+        whole_line=raw.get("whole_line", False),
+        truncates=raw.get("truncates", False),
+        max_chars=max_chars,
+        triggers=triggers,
+        source=source,
+        regex=regex,
+    )
+
+
+def load_file(path: str | Path) -> RuleSet:
+    """Load and validate a rule file (the built-in format)."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise RuleError(f"{path}: cannot read: {e.strerror}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise RuleError(f"{path}: not valid TOML: {e}") from None
+    return parse_pack(data, str(path))
+
+
+def builtin_langs() -> list[str]:
+    """Language codes of the packs shipped with paywall-cut."""
+    root = resources.files(__package__)
+    return sorted(p.name[:-5] for p in root.iterdir() if p.name.endswith(".toml"))
+
+
+@lru_cache(maxsize=32)
+def _builtin(lang: str) -> RuleSet:
+    root = resources.files(__package__)
+    item = root / f"{lang}.toml"
+    if not item.is_file():
+        raise RuleError(f"no built-in rule pack for language {lang!r} (have: {builtin_langs()})")
+    return parse_pack(tomllib.loads(item.read_text(encoding="utf-8")), f"rules/{lang}.toml")
+
+
+def load_rules(
+    langs: Sequence[str] | None = None, extra_files: Sequence[str | Path] = ()
+) -> RuleSet:
+    """The built-in packs (all of them, or ``langs``), plus user rule files."""
+    chosen = list(langs) if langs else builtin_langs()
+    ruleset = RuleSet((), Shape(), ())
+    for lang in chosen:
+        ruleset = ruleset.plus(_builtin(lang))
+    for f in extra_files:
+        ruleset = ruleset.plus(load_file(f))
+    return ruleset
