@@ -8,7 +8,8 @@ over two states. What this means in practice:
 
 - a lone line inside an article is cut only when its evidence exceeds twice the
   threshold (enter and leave);
-- a prompt at the end of a document pays only the entry cost, because nothing follows;
+- a prompt at the end of a document pays the entry cost and only ``end_share`` of the
+  exit cost, because nothing follows it;
 - a benefit bullet with no prompt word of its own is cut when it stands between prompt
   lines, because leaving and re-entering the region would cost more than keeping it in;
   the same sentence between article paragraphs stays editorial;
@@ -36,8 +37,9 @@ class DecideParams:
     """Parameters of the sequence decision, with their defaults."""
 
     threshold: float = 1.5  # cost of entering a prompt region, and again of leaving it
-    start_share: float = 0.5  # a region that opens the document pays this share of the entry
+    end_share: float = 0.5  # a region that ends the document pays this share of the exit
     anchor: float = 1.5  # rule evidence the strongest line of a region must have
+    heading_chars: int = 60  # a box heading just before a region joins it (see _attach_heading)
     tail_after_chars: int = 200  # kept text after a region that still leaves it the tail
     wall_kept_chars: int = 600  # a cut with less editorial text than this around it ...
     wall_ratio: float = 2.0  # ... and this many times more prompt text is a wall
@@ -68,7 +70,7 @@ def best_labelling(xs: Sequence[float], p: DecideParams) -> list[bool]:
     if n == 0:
         return []
     t = p.threshold
-    e, pr = 0.0, xs[0] - t * p.start_share
+    e, pr = 0.0, xs[0] - t
     back_e: list[bool] = [False] * n  # for state E at i: was i-1 in P?
     back_p: list[bool] = [False] * n  # for state P at i: was i-1 in P?
     for i in range(1, n):
@@ -79,13 +81,13 @@ def best_labelling(xs: Sequence[float], p: DecideParams) -> list[bool]:
         else:
             new_e = e
         from_e = e - t
-        if pr >= from_e:
+        if pr > from_e:
             new_p, back_p[i] = pr + x, True
         else:
             new_p = from_e + x
         e, pr = new_e, new_p
     labels = [False] * n
-    state = pr > e  # the end is free: a tail region pays no exit cost
+    state = pr - t * p.end_share > e  # a closing region pays less to end; ties go to E
     for i in range(n - 1, -1, -1):
         labels[i] = state
         state = back_p[i] if state else back_e[i]
@@ -129,6 +131,8 @@ def decide(
     if not regions:
         return Decision(keep, [], None, "none", False, None)
     for r in regions:
+        _attach_heading(lines, r, order, evidence, p)
+    for r in regions:
         for i in range(r.first, r.last + 1):
             keep[i] = False
     _absorb_blank_lines(lines, keep, regions)
@@ -146,6 +150,35 @@ def decide(
     if tail is not None:
         truncated, reason = _truncation(lines, keep, tail, evidence)
     return Decision(keep, regions, tail, position, truncated, reason)
+
+
+def _attach_heading(
+    lines: Sequence[str],
+    region: Region,
+    order: list[int],
+    evidence: dict[int, LineEvidence],
+    p: DecideParams,
+) -> None:
+    """Take the heading of a prompt box into its region.
+
+    A box often opens with a short heading that no rule knows ("Get the Morning Brief",
+    "Before you go"). The non-blank line just before a region joins it when it has no
+    rule hit, is at most ``heading_chars`` long, does not end with a period or a question mark,
+    is not the document's first line, and speaks to the reader (a call-to-action verb or
+    a second-person word, as read by the shape features).
+    """
+    k = order.index(region.first)
+    if k <= 0:
+        return
+    i = order[k - 1]
+    line = lines[i].strip()
+    ev = evidence.get(i)
+    if ev is None or ev.hits or len(line) > p.heading_chars or line.endswith((".", ",", ";", "?")):
+        return
+    if "call to action" in ev.notes or "second person" in ev.notes:
+        region.first = i
+        region.lines.insert(0, i)
+        ev.notes.append("heading of the prompt")
 
 
 def _absorb_blank_lines(lines: Sequence[str], keep: list[bool], regions: list[Region]) -> None:

@@ -111,6 +111,7 @@ class Detector:
                 xs[i] = prior(len(lines[i].strip()))
             else:
                 ev.prior = prior(ev.length)
+                ev.ceiling = reader.p.no_hit_ceiling
                 xs[i] = ev.x
             if self._keep is not None and self._keep.search(lines[i]):
                 xs[i] = KEEP_SCORE  # a line the user declared editorial is never cut

@@ -15,7 +15,11 @@ editorial-like), the sum of four named parts:
     exclamation mark, a short button-like line.
 ``counter``
     Counter-evidence of reporting: reporting verbs ("said", "according to"), and
-    third-person figures ("subscribers rose 4%") on a line with no second person.
+    third-person figures ("subscribers rose 4%") on a line with no second person; and
+    near a hit, *prose*: a line with no rule hit, no bullet, no second person and no
+    first-person plural (a publisher speaking of itself) that
+    ends a sentence and has ``prose_min``+ characters, or has twice that many (article
+    paragraphs, not pitch copy).
 ``prior``
     The editorial prior: ``-(prior_base + length / prior_chars)``, at most ``prior_cap``
     in size. Long lines are editorial unless the rules say otherwise.
@@ -45,15 +49,18 @@ class EvidenceParams:
     shape_max: int = 250  # longer lines get no shape bonus
     second_person: float = 0.3
     cta_start: float = 0.3
-    price: float = 0.8
+    price: float = 0.5
     bullet: float = 0.2
     exclamation: float = 0.1
     button: float = 0.2
     reporting: float = 1.0
     figures: float = 0.7
-    prior_base: float = 0.3
-    prior_chars: float = 250.0
+    prose: float = 1.5  # a sentence-ending line of prose with no rule hit and no "you"
+    prose_min: int = 80  # ... at least this long
+    prior_base: float = 0.2
+    prior_chars: float = 200.0
     prior_cap: float = 4.0
+    no_hit_ceiling: float = -0.25  # a line with no rule hit never scores above this
 
 
 @dataclass
@@ -80,9 +87,12 @@ class LineEvidence:
     prior: float = 0.0
     notes: list[str] = field(default_factory=list)
 
+    ceiling: float = 0.0  # x of a line without rule hits is capped here (set by the reader)
+
     @property
     def x(self) -> float:
-        return self.rules + self.shape - self.counter + self.prior
+        x = self.rules + self.shape - self.counter + self.prior
+        return x if self.hits else min(x, self.ceiling)
 
     @property
     def anchor(self) -> float:
@@ -102,6 +112,7 @@ _FIGURES = re.compile(
     re.IGNORECASE,
 )
 _QUOTES = '"'
+_SENTENCE_END = tuple(".!?\"')”’»")
 _WORD_START = re.compile(r"^[^\w]*(\w+)")
 
 
@@ -113,6 +124,7 @@ class EvidenceReader:
         self.p = params or EvidenceParams()
         shape = ruleset.shape
         self._second = _word_regex(shape.second_person, ignore_case=False)
+        self._we = _word_regex(shape.first_plural, ignore_case=False)
         self._reporting = _word_regex(shape.reporting, ignore_case=True)
         self._cta = frozenset(w.lower() for w in shape.cta_verbs)
 
@@ -152,11 +164,24 @@ class EvidenceReader:
     def shape_of(self, line: str, ev: LineEvidence) -> None:
         """Shape features (bonus) of a line near a rule hit."""
         p = self.p
-        if ev.length > p.shape_max or ev.length == 0:
+        if ev.length == 0:
             return
         s = line.strip()
-        bonus = 0.0
         second = self._second is not None and self._second.search(s) is not None
+        bullet = _BULLET.match(line) is not None
+        if (
+            not ev.hits
+            and ev.length >= p.prose_min
+            and not bullet
+            and not second
+            and not (self._we is not None and self._we.search(s))
+            and (s.endswith(_SENTENCE_END) or ev.length >= 2 * p.prose_min)
+        ):
+            ev.counter += p.prose
+            ev.notes.append("prose")
+        if ev.length > p.shape_max:
+            return
+        bonus = 0.0
         if second:
             bonus += p.second_person
             ev.notes.append("second person")
@@ -168,7 +193,7 @@ class EvidenceReader:
         if _PRICE.search(s):
             bonus += p.price
             ev.notes.append("price")
-        if _BULLET.match(line):
+        if bullet:
             bonus += p.bullet
             ev.notes.append("bullet")
         if s.endswith("!"):

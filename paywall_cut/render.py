@@ -51,12 +51,12 @@ def report(console: Console, result: Result, name: str = "") -> None:
 def explain(console: Console, result: Result, width: int = 70) -> None:
     """Every line with its decision, score, parts and rules."""
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-    table.add_column("line", justify="right", no_wrap=True)
-    table.add_column("", no_wrap=True)
-    table.add_column("score", justify="right", no_wrap=True)
-    table.add_column("rules (strength)", no_wrap=False)
-    table.add_column("notes")
-    table.add_column("text", overflow="ellipsis", no_wrap=True, max_width=width)
+    table.add_column("line", justify="right", no_wrap=True, min_width=4)
+    table.add_column("", no_wrap=True, min_width=4)
+    table.add_column("score", justify="right", no_wrap=True, min_width=5)
+    table.add_column("rules (strength)", overflow="fold", ratio=2)
+    table.add_column("notes", overflow="fold", ratio=1)
+    table.add_column("text", overflow="ellipsis", no_wrap=True, max_width=width, ratio=3)
     for line in result.line_reports:
         if line.decision == "blank" or (line.decision == "cut" and not line.text.strip()):
             continue

@@ -54,7 +54,7 @@ _RULE_KEYS = {
     "max_chars",
 }
 _PACK_KEYS = {"lang", "name", "shape", "rules"}
-_SHAPE_KEYS = {"second_person", "cta_verbs", "reporting"}
+_SHAPE_KEYS = {"second_person", "first_plural", "cta_verbs", "reporting"}
 _ID = re.compile(r"^[A-Z]{2,4}\d{3,4}$")
 
 # Characters folded before matching: typographic quotes and apostrophes, dashes, spaces.
@@ -137,14 +137,16 @@ class Shape:
     """Per-language words used by the shape features of the line evidence."""
 
     second_person: tuple[str, ...] = ()
+    first_plural: tuple[str, ...] = ()
     cta_verbs: tuple[str, ...] = ()
     reporting: tuple[str, ...] = ()
 
     def merged(self, other: Shape) -> Shape:
+        def both(name: str) -> tuple[str, ...]:
+            return tuple(dict.fromkeys(getattr(self, name) + getattr(other, name)))
+
         return Shape(
-            tuple(dict.fromkeys(self.second_person + other.second_person)),
-            tuple(dict.fromkeys(self.cta_verbs + other.cta_verbs)),
-            tuple(dict.fromkeys(self.reporting + other.reporting)),
+            *(both(f) for f in ("second_person", "first_plural", "cta_verbs", "reporting"))
         )
 
 

@@ -1,52 +1,22 @@
-"""The command line: parse options, read, call the detector, print, exit.
-
-Exit codes (shared by every command):
-
-- 0: success (for ``check``: nothing to cut)
-- 1: ``check`` found something to cut (or ``--fix`` changed a file)
-- 2: usage error, or an input that could not be processed
-"""
+"""Commands on one document or one case file: cut, explain, rules, eval."""
 
 from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 from rich.console import Console
 
-from . import __version__, render
-from .detector import Detector
-from .evaluate import load_cases, score
-from .files import InputError, atomic_write, decode, read_source
-from .rules import RuleError, load_rules
-
-EXIT_OK, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
-
-
-def _fail(message: str) -> NoReturn:
-    click.echo(f"paywall-cut: error: {message}", err=True)
-    sys.exit(EXIT_ERROR)
-
-
-def _stderr(force_terminal: bool | None = None) -> Console:
-    return Console(stderr=True, force_terminal=force_terminal, highlight=False)
-
-
-def _detector() -> Detector:
-    try:
-        return Detector(load_rules())
-    except RuleError as e:
-        _fail(str(e))
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="paywall-cut")
-def cli() -> None:
-    """Cut subscription prompts (paywalls, newsletter gates, meter notices) out of article
-    text, and explain every cut."""
+from .. import render
+from ..detector import Detector
+from ..evaluate import load_cases, score
+from ..files import InputError, atomic_write, decode, read_source
+from ..rules import RuleError, load_rules
+from . import cli, fail, make_detector, stderr_console
 
 
 @cli.command("cut")
@@ -79,11 +49,9 @@ def cut_cmd(
     try:
         decoded = decode(read_source(source), encoding, name=source)
     except InputError as e:
-        _fail(str(e))
-    detector = _detector()
+        fail(str(e))
+    detector = make_detector()
     if max_cut is not None:
-        from dataclasses import replace
-
         detector = Detector(detector.ruleset, replace(detector.settings, max_cut=max_cut))
     result = detector.cut(decoded.text)
     out = sys.stdout.buffer
@@ -95,7 +63,7 @@ def cut_cmd(
         try:
             atomic_write(report_file, (json.dumps(report, ensure_ascii=False) + "\n").encode())
         except OSError as e:
-            _fail(f"{report_file}: cannot write report: {e.strerror or e}")
+            fail(f"{report_file}: cannot write report: {e.strerror or e}")
     if quiet or report_mode == "none":
         return
     if report_mode == "auto":
@@ -103,7 +71,7 @@ def cut_cmd(
     if report_mode == "json":
         click.echo(json.dumps(report, ensure_ascii=False), err=True)
     elif report_mode == "rich":
-        render.report(_stderr(), result, name="" if source == "-" else source)
+        render.report(stderr_console(), result, name="" if source == "-" else source)
 
 
 @cli.command()
@@ -116,15 +84,17 @@ def explain(source: str, as_json: bool, encoding: str | None, width: int) -> Non
     try:
         decoded = decode(read_source(source), encoding, name=source)
     except InputError as e:
-        _fail(str(e))
-    result = _detector().cut(decoded.text, explain=True)
+        fail(str(e))
+    result = make_detector().cut(decoded.text, explain=True)
     if as_json:
         data: dict[str, Any] = result.to_dict()
         data["source"] = source
         data["lines_detail"] = [r.to_dict() for r in result.line_reports]
         click.echo(json.dumps(data, ensure_ascii=False, indent=1))
         return
-    render.explain(Console(highlight=False), result, width=width)
+    # piped output gets a wide table so that no column is dropped
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 180)
+    render.explain(console, result, width=width)
 
 
 @cli.command()
@@ -136,7 +106,7 @@ def rules(as_json: bool, lang: tuple[str, ...], category: tuple[str, ...]) -> No
     try:
         ruleset = load_rules(lang or None)
     except RuleError as e:
-        _fail(str(e))
+        fail(str(e))
     chosen = [r for r in ruleset.rules if not category or r.category in category]
     if as_json:
         click.echo(json.dumps([render.rule_dict(r) for r in chosen], ensure_ascii=False, indent=1))
@@ -151,19 +121,15 @@ def rules(as_json: bool, lang: tuple[str, ...], category: tuple[str, ...]) -> No
 @click.option("--json", "as_json", is_flag=True, help="Figures as JSON.")
 def eval_cmd(cases: tuple[str, ...], show_misses: int, kind: str | None, as_json: bool) -> None:
     """Score paywall-cut on labelled CASES.jsonl files (see fixtures/README.md)."""
-    detector = _detector()
+    detector = make_detector()
     try:
         chosen = [c for c in load_cases(cases) if kind is None or c.get("kind") == kind]
         s = score(chosen, detector.cut)
     except ValueError as e:
-        _fail(str(e))
+        fail(str(e))
     if as_json:
         out = s.figures()
         out["misses"] = [m.__dict__ for m in s.misses[:show_misses]]
         click.echo(json.dumps(out, ensure_ascii=False, indent=1))
         return
     render.scores(Console(highlight=False), ", ".join(Path(c).name for c in cases), s, show_misses)
-
-
-def main() -> None:
-    cli(prog_name="paywall-cut")
