@@ -15,6 +15,7 @@ from .. import render
 from ..detector import Detector
 from ..evaluate import load_cases, score
 from ..files import InputError, atomic_write, decode, read_source
+from ..formats import process
 from ..rules import RuleError, load_rules
 from . import cli, fail, make_detector, stderr_console
 
@@ -46,19 +47,18 @@ def cut_cmd(
     quiet: bool,
 ) -> None:
     """Write the kept text of FILE (or stdin) to stdout, the report to stderr."""
-    try:
-        decoded = decode(read_source(source), encoding, name=source)
-    except InputError as e:
-        fail(str(e))
     detector = make_detector()
     if max_cut is not None:
         detector = Detector(detector.ruleset, replace(detector.settings, max_cut=max_cut))
-    result = detector.cut(decoded.text)
+    try:
+        processed = process(read_source(source), source, detector, encoding=encoding)
+    except InputError as e:
+        fail(str(e))
     out = sys.stdout.buffer
-    out.write(result.text.encode(decoded.encoding, "surrogatepass"))
+    out.write(processed.data)
     out.flush()
-    report = result.to_dict()
-    report["source"] = source
+    report = processed.report
+    result = processed.results[0]
     if report_file:
         try:
             atomic_write(report_file, (json.dumps(report, ensure_ascii=False) + "\n").encode())
