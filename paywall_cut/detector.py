@@ -78,12 +78,12 @@ class Detector:
             return {}, {}
         reader = self.reader
         evidence: dict[int, LineEvidence] = {}
-        for i, rule_ids in candidates.items():
+        for i, targets in candidates.items():
             line = lines[i]
             if self._keep is not None and self._keep.search(line):
                 continue
             ev = LineEvidence(i, len(line.strip()))
-            reader.rule_hits(line, rule_ids, ev)
+            reader.rule_hits(line, targets, ev)
             if ev.hits:
                 evidence[i] = ev
         if not evidence:

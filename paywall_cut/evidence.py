@@ -23,6 +23,12 @@ editorial-like), the sum of four named parts:
 ``prior``
     The editorial prior: ``-(prior_base + length / prior_chars)``, at most ``prior_cap``
     in size. Long lines are editorial unless the rules say otherwise.
+``extra``
+    Evidence from outside the text, given by the caller per line (:class:`ExtraEvidence`):
+    for HTML, the markers of the element a line sits in (``html.py``). Absent for plain
+    text. A line with extra evidence is not capped at ``no_hit_ceiling``, gets the shape
+    features like a line near a rule hit, and is never counted as prose; it anchors a region
+    only when its ``ExtraEvidence.anchor`` says so.
 
 Blank lines carry no evidence; the sequence decision (``decide.py``) skips them.
 """
@@ -63,6 +69,20 @@ class EvidenceParams:
     no_hit_ceiling: float = -0.25  # a line with no rule hit never scores above this
 
 
+@dataclass(frozen=True)
+class ExtraEvidence:
+    """Evidence for one line from outside its text (for HTML: the DOM), given by the caller.
+
+    ``score`` is added to the line's ``x``; ``anchor`` lets it count as anchor evidence
+    (a region needs one line with enough anchor evidence to be cut); ``note`` says why,
+    for ``explain``.
+    """
+
+    score: float
+    note: str
+    anchor: bool = False
+
+
 @dataclass
 class Hit:
     """One rule matching one line."""
@@ -86,18 +106,21 @@ class LineEvidence:
     counter: float = 0.0
     prior: float = 0.0
     notes: list[str] = field(default_factory=list)
+    extra: float = 0.0  # evidence from outside the text (see ExtraEvidence)
+    extra_anchor: bool = False  # may ``extra`` count as anchor evidence?
 
     ceiling: float = 0.0  # x of a line without rule hits is capped here (set by the reader)
 
     @property
     def x(self) -> float:
-        x = self.rules + self.shape - self.counter + self.prior
-        return x if self.hits else min(x, self.ceiling)
+        x = self.rules + self.extra + self.shape - self.counter + self.prior
+        return x if self.hits or self.extra else min(x, self.ceiling)
 
     @property
     def anchor(self) -> float:
-        """Rule evidence alone: a region is cut only around a line with enough of it."""
-        return self.rules
+        """Rule evidence (and anchoring extra evidence): a region is cut only around a line
+        with enough of it."""
+        return self.rules + (self.extra if self.extra_anchor else 0.0)
 
 
 _BULLET = re.compile(r"^\s*([-*•·▪▸►✓✔☑➤→]|\d{1,2}[.)])\s")
@@ -128,17 +151,21 @@ class EvidenceReader:
         self._reporting = _word_regex(shape.reporting, ignore_case=True)
         self._cta = frozenset(w.lower() for w in shape.cta_verbs)
 
-    def rule_hits(self, line: str, rule_ids: set[int], ev: LineEvidence) -> None:
-        """Match the candidate rules against one line and score the hits."""
+    def rule_hits(self, line: str, targets: set[tuple[int, int]], ev: LineEvidence) -> None:
+        """Match the candidate (rule, pattern) pairs against one line and score the hits."""
         p = self.p
         folded = fold(line)
+        lower = folded.lower()
         stripped = folded.strip()
         offset = len(folded) - len(folded.lstrip())
         length = len(stripped)
         rules = self.ruleset.rules
-        for i in sorted(rule_ids):
+        by_rule: dict[int, list[int]] = {}
+        for i, k in targets:
+            by_rule.setdefault(i, []).append(k)
+        for i in sorted(by_rule):
             rule = rules[i]
-            m = rule.search(folded)
+            m = rule.search(folded, by_rule[i], lower)
             if m is None:
                 continue
             if rule.whole_line:
@@ -171,6 +198,7 @@ class EvidenceReader:
         bullet = _BULLET.match(line) is not None
         if (
             not ev.hits
+            and not ev.extra
             and ev.length >= p.prose_min
             and not bullet
             and not second

@@ -23,12 +23,16 @@ from .rules import RuleSet
 _NEEDS_FOLD = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff\u200e\u200f]")
 
 
-def _triggers(ruleset: RuleSet) -> tuple[list[str], list[list[int]]]:
-    """Distinct trigger words and, for each, the indexes of the rules that use it."""
-    index: dict[str, list[int]] = {}
+Target = tuple[int, int]  # (rule index, pattern index)
+
+
+def _triggers(ruleset: RuleSet) -> tuple[list[str], list[list[Target]]]:
+    """Distinct trigger words and, for each, the rule patterns that need it."""
+    index: dict[str, list[Target]] = {}
     for i, rule in enumerate(ruleset.rules):
-        for t in rule.triggers:
-            index.setdefault(t, []).append(i)
+        for k, (_regex, words, _required) in enumerate(rule.parts):
+            for t in words:
+                index.setdefault(t, []).append((i, k))
     words = sorted(index)
     return words, [index[w] for w in words]
 
@@ -41,17 +45,17 @@ class Scanner:
     def __init__(self, ruleset: RuleSet) -> None:
         self.words, self.rules_of = _triggers(ruleset)
 
-    def scan(self, joined: str) -> dict[int, set[int]]:
-        """Line index -> indexes of the rules whose trigger occurs on that line."""
+    def scan(self, joined: str) -> dict[int, set[Target]]:
+        """Line index -> (rule, pattern) pairs whose trigger word occurs on that line."""
         raise NotImplementedError
 
 
 class PythonScanner(Scanner):
     name = "python"
 
-    def scan(self, joined: str) -> dict[int, set[int]]:
+    def scan(self, joined: str) -> dict[int, set[Target]]:
         lower = _lower(joined)
-        hits: dict[int, set[int]] = {}
+        hits: dict[int, set[Target]] = {}
         find, count = lower.find, lower.count
         for word, rules in zip(self.words, self.rules_of):
             pos = find(word)
@@ -86,7 +90,7 @@ class HyperscanScanner(Scanner):
         self.db.compile(expressions=exprs, ids=list(range(len(exprs))), flags=flags)
         self.scratch = hyperscan.Scratch(self.db)
 
-    def scan(self, joined: str) -> dict[int, set[int]]:
+    def scan(self, joined: str) -> dict[int, set[Target]]:
         if not joined.isascii():
             # non-ASCII capitals (Ü, É ...) are folded by str.lower, not by the caseless
             # matcher; lowering such documents first keeps both scanners' answers identical
@@ -101,7 +105,7 @@ class HyperscanScanner(Scanner):
         if not found:
             return {}
         found.sort()
-        hits: dict[int, set[int]] = {}
+        hits: dict[int, set[Target]] = {}
         line = last = 0
         count = data.count
         for end, wid in found:

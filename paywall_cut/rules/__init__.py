@@ -20,7 +20,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from .literals import required_literals
+from .literals import required_literals, required_sets
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -109,15 +109,47 @@ class Rule:
     max_chars: int | None = None
     triggers: tuple[str, ...] = ()
     source: str = ""
-    regex: re.Pattern[str] = field(repr=False, compare=False, default=re.compile("(?!)"))
+    # per pattern, in order: (compiled pattern, its trigger words, the word sets every
+    # match must contain one word of each)
+    parts: tuple[tuple[re.Pattern[str], tuple[str, ...], tuple[frozenset[str], ...]], ...] = field(
+        default=(), repr=False, compare=False
+    )
 
-    def search(self, folded_line: str) -> re.Match[str] | None:
-        """Match this rule against a line already passed through :func:`fold`."""
-        if self.max_chars is not None and len(folded_line) > self.max_chars:
+    def search(
+        self, folded_line: str, only: Iterable[int] | None = None, lower: str | None = None
+    ) -> re.Match[str] | None:
+        """Match this rule against a line already passed through :func:`fold`.
+
+        ``only`` limits the search to some patterns (by index): those whose trigger words
+        the prefilter found on the line. ``lower`` is the line lower-cased (computed once
+        by the caller). A pattern runs only when the line holds a word of each of its
+        required word sets. The first pattern that matches wins.
+        """
+        if self.max_chars is not None and len(folded_line.strip()) > self.max_chars:
             return None
-        if self.whole_line:
-            return self.regex.fullmatch(_strip_decoration(folded_line))
-        return self.regex.search(folded_line)
+        if lower is None:
+            lower = folded_line.lower()
+        target = _strip_decoration(folded_line) if self.whole_line else folded_line
+        parts = self.parts
+        for k in sorted(only) if only is not None else range(len(parts)):
+            regex, _triggers, required = parts[k]
+            if not _has_all(lower, required):
+                continue
+            m = regex.fullmatch(target) if self.whole_line else regex.search(target)
+            if m is not None:
+                return m
+        return None
+
+
+def _has_all(lower: str, required: tuple[frozenset[str], ...]) -> bool:
+    """Does the line hold a word of each required set? (A cheap test before the regex.)"""
+    for words in required:
+        for w in words:
+            if w in lower:
+                break
+        else:
+            return False
+    return True
 
     def fires(self, line: str) -> bool:
         """Does this rule fire on a raw line? (What the examples are checked with.)"""
@@ -263,22 +295,21 @@ def _parse_rule(raw: object, lang: str, source: str) -> Rule:
     for key in ("whole_line", "truncates"):
         if not isinstance(raw.get(key, False), bool):
             raise _fail(source, rid, f"'{key}' must be true or false")
-    combined = "|".join(f"(?:{p})" for p in patterns)
-    regex = re.compile(combined, re.IGNORECASE)
-    triggers = _str_list(raw.get("triggers", []), source, rid, "triggers")
-    if not triggers:
-        found = required_literals(combined)
-        if found is None or min(len(t) for t in found) < MIN_TRIGGER:
+    explicit = tuple(t.lower() for t in _str_list(raw.get("triggers", []), source, rid, "triggers"))
+    if any(len(t) < MIN_TRIGGER for t in explicit):
+        raise _fail(source, rid, f"each trigger needs at least {MIN_TRIGGER} characters")
+    parts = []
+    for p in patterns:
+        found = explicit or required_literals(p)
+        if not found or min(len(t) for t in found) < MIN_TRIGGER:
             raise _fail(
                 source,
                 rid,
-                "cannot derive a prefilter word from its patterns (every match must contain "
+                f"cannot derive a prefilter word from pattern {p!r} (every match must contain "
                 f"a fixed word of {MIN_TRIGGER}+ characters); add 'triggers = [...]'",
             )
-        triggers = tuple(sorted(found))
-    triggers = tuple(t.lower() for t in triggers)
-    if any(len(t) < MIN_TRIGGER for t in triggers):
-        raise _fail(source, rid, f"each trigger needs at least {MIN_TRIGGER} characters")
+        parts.append((re.compile(p, re.IGNORECASE), tuple(sorted(found)), required_sets(p)))
+    triggers = tuple(sorted({t for _, ts, _ in parts for t in ts}))
     return Rule(
         id=rid,
         category=category,
@@ -293,7 +324,7 @@ def _parse_rule(raw: object, lang: str, source: str) -> Rule:
         max_chars=max_chars,
         triggers=triggers,
         source=source,
-        regex=regex,
+        parts=tuple(parts),
     )
 
 

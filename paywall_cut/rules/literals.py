@@ -34,12 +34,40 @@ def required_literals(pattern: str) -> set[str] | None:
     return words
 
 
-# Words too common to be worth a prefilter hit: a literal made only of them ranks last.
+def required_sets(pattern: str) -> tuple[frozenset[str], ...]:
+    """Every set of word alternatives that a match must contain (one of each set).
+
+    A cheap filter before running the regular expression: a line (lower-cased) that
+    lacks every word of any one set cannot match.
+    """
+    sets = []
+    for alts in _all(_p.parse(pattern)):
+        words = frozenset(_word(a) for a in alts)
+        if "" not in words:
+            sets.append(words)
+    return tuple(sets)
+
+
+# Words too common to be good prefilter triggers (frequent in ordinary article text of the
+# supported languages): a literal made only of them ranks last, so the prefilter picks a
+# rarer word of the same pattern whenever there is one.
 _COMMON = frozenset(
     (
         "the and for you your this that with our are was not but all can any one out has have "
+        "from more like their what they how best also use will time when most these which has "
+        "some new into about other than need its while get work there may help just them over "
+        "such through based many only who even want each where home should well real here full "
+        "top don cost find people every online long way first take before making those much "
+        "offer offers right great see including both often now two why used day after might "
+        "could still around own been then same know easy were less does would list end let very "
+        "off part add check down once must within back too made think works low under next make "
+        "read year years month start keep look include better able because between provide "
         "les des une pour vous der die das und ein eine sie los las por con del que una per che "
-        "non gli dei het een van voor"
+        "non gli dei het een van voor para com mit auf mais von par dans nicht mas dat uma den "
+        "sich via ist dem sur avec nach della met qui als maar piu fur ont est dan dos wie mehr "
+        "depuis niet nao pelo bei aus nur son sono jetzt sind hat wer pas zijn naar ook door sin "
+        "sans nog meer este como entre ser todos sem uit nel dalla senza dal auch alle hol "
+        "test here time"
     ).split()
 )
 
@@ -49,14 +77,29 @@ def _word(literal: str) -> str:
 
 
 def _rank(alts: Alternatives) -> tuple[int, int]:
-    # prefer the set whose shortest member word is longest (common words count as 0),
+    # prefer the set whose weakest member word is best (see _quality),
     # then the smallest set
     words = [_word(a) for a in alts]
-    return (min(0 if w in _COMMON else len(w) for w in words), -len(alts))
+    return (min(_quality(w) for w in words), -len(alts))
+
+
+def _quality(word: str) -> int:
+    """Too short: 0; common: 1; otherwise its length."""
+    if len(word) < 3:
+        return 0
+    return 1 if word in _COMMON else len(word)
 
 
 def _seq(items) -> Alternatives | None:
     """Best required-literal set of a sequence of parsed items."""
+    candidates = _all(items)
+    if not candidates:
+        return None
+    return max(candidates, key=_rank)
+
+
+def _all(items) -> list[Alternatives]:
+    """Every required-literal set of a sequence of parsed items (each one must occur)."""
     candidates: list[Alternatives] = []
     run: list[str] = []
 
@@ -89,10 +132,7 @@ def _seq(items) -> Alternatives | None:
         if sub:
             candidates.append(sub)
     flush()
-    candidates = [c for c in candidates if c and "" not in c]
-    if not candidates:
-        return None
-    return max(candidates, key=_rank)
+    return [c for c in candidates if c and "" not in c]
 
 
 def _single_char_class(av) -> str | None:
