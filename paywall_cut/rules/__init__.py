@@ -140,6 +140,13 @@ class Rule:
                 return m
         return None
 
+    def fires(self, line: str) -> bool:
+        """Does this rule fire on a raw line? (What the examples are checked with.)"""
+        return self.search(fold(line)) is not None
+
+
+_DECORATION = re.compile(r"^[\s\-*•·▪►▸»>|#:→]*(.*?)[\s.!?:;…»>→|*]*$", re.S)
+
 
 def _has_all(lower: str, required: tuple[frozenset[str], ...]) -> bool:
     """Does the line hold a word of each required set? (A cheap test before the regex.)"""
@@ -150,13 +157,6 @@ def _has_all(lower: str, required: tuple[frozenset[str], ...]) -> bool:
         else:
             return False
     return True
-
-    def fires(self, line: str) -> bool:
-        """Does this rule fire on a raw line? (What the examples are checked with.)"""
-        return self.search(fold(line)) is not None
-
-
-_DECORATION = re.compile(r"^[\s\-*•·▪►▸»>|#:→]*(.*?)[\s.!?:;…»>→|*]*$", re.S)
 
 
 def _strip_decoration(line: str) -> str:
