@@ -3,6 +3,11 @@
 One module per group of commands, each registering on :data:`cli`:
 
 - ``text.py``: ``cut``, ``explain``, ``rules``, ``eval`` (one document or case file)
+- ``check.py``: ``check`` (linter form, --fix, --diff) and ``config``
+
+Configuration: every command builds its detector with :func:`make_detector`, which
+resolves ``--config``/``--isolated``/``--set`` (given to the group or to any command
+decorated with :func:`config_options`) through :mod:`paywall_cut.config`.
 
 Exit codes (shared by every command):
 
@@ -14,14 +19,16 @@ Exit codes (shared by every command):
 from __future__ import annotations
 
 import sys
-from typing import NoReturn
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar
 
 import click
 from rich.console import Console
 
 from .. import __version__
+from ..config import Config, ConfigError, resolve
 from ..detector import Detector
-from ..rules import RuleError, load_rules
+from ..rules import RuleError
 
 EXIT_OK, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
 
@@ -36,16 +43,91 @@ def stderr_console(force_terminal: bool | None = None) -> Console:
     return Console(stderr=True, force_terminal=force_terminal, highlight=False)
 
 
+# -- configuration: --config/--isolated/--set, accepted by the group and by commands ----
+# The options store what they were given on the click context (ctx.meta is shared by the
+# whole invocation), so `paywall-cut --config X check` and `paywall-cut check --config X`
+# mean the same; current_config() resolves it once per run.
+
+_ARGS, _CONFIG = "paywall_cut.config_args", "paywall_cut.config"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    if value in (None, False, ()):
+        return
+    args = ctx.meta.setdefault(_ARGS, {})
+    if param.name == "overrides":
+        args["overrides"] = (*args.get("overrides", ()), *value)
+    else:
+        args[param.name] = value
+
+
+def config_options(f: F) -> F:
+    """Add ``--config PATH``, ``--isolated`` and ``--set KEY=VALUE`` to a command."""
+    options = [
+        click.option(
+            "--config",
+            "config",
+            type=click.Path(dir_okay=False),
+            expose_value=False,
+            callback=_remember,
+            is_eager=True,
+            help="Use this configuration file (pyproject.toml or .paywall-cut.toml).",
+        ),
+        click.option(
+            "--isolated",
+            is_flag=True,
+            expose_value=False,
+            callback=_remember,
+            is_eager=True,
+            help="Ignore configuration files (--set still applies).",
+        ),
+        click.option(
+            "--set",
+            "overrides",
+            multiple=True,
+            metavar="KEY=VALUE",
+            expose_value=False,
+            callback=_remember,
+            is_eager=True,
+            help="Override one configuration key (VALUE in TOML: threshold=2).",
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def current_config() -> Config:
+    """The resolved configuration of this run (defaults, file, --set); exit 2 if invalid."""
+    ctx = click.get_current_context(silent=True)
+    meta: dict[str, Any] = ctx.meta if ctx is not None else {}
+    if _CONFIG not in meta:
+        args = meta.get(_ARGS, {})
+        if args.get("config") and args.get("isolated"):
+            fail("--config and --isolated exclude each other")
+        try:
+            meta[_CONFIG] = resolve(
+                args.get("config"),
+                isolated=args.get("isolated", False),
+                overrides=args.get("overrides", ()),
+            )
+        except ConfigError as e:
+            fail(str(e))
+    return meta[_CONFIG]
+
+
 def make_detector() -> Detector:
-    """The detector for this run (built-in rules; configuration comes in here)."""
+    """The detector for this run, built from the resolved configuration."""
     try:
-        return Detector(load_rules())
-    except RuleError as e:
+        return current_config().detector()
+    except (RuleError, ConfigError) as e:
         fail(str(e))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="paywall-cut")
+@config_options
 def cli() -> None:
     """Cut subscription prompts (paywalls, newsletter gates, meter notices) out of article
     text, and explain every cut."""
@@ -55,4 +137,5 @@ def main() -> None:
     cli(prog_name="paywall-cut")
 
 
-from . import text  # noqa: E402,F401  (registers the commands)
+# registers the commands
+from . import check, text  # noqa: E402,F401

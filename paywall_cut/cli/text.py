@@ -101,8 +101,21 @@ def explain(source: str, as_json: bool, encoding: str | None, width: int) -> Non
 @click.option("--json", "as_json", is_flag=True, help="Every rule with patterns and examples.")
 @click.option("--lang", multiple=True, help="Only these languages (repeatable).")
 @click.option("--category", multiple=True, help="Only these categories (repeatable).")
-def rules(as_json: bool, lang: tuple[str, ...], category: tuple[str, ...]) -> None:
+@click.option(
+    "--check",
+    "check_files",
+    multiple=True,
+    metavar="FILE",
+    help="Validate a user rule file and run its examples instead (exit 1 on failures).",
+)
+def rules(
+    as_json: bool, lang: tuple[str, ...], category: tuple[str, ...], check_files: tuple[str, ...]
+) -> None:
     """List every rule: id, category, language, weight, description."""
+    if check_files:
+        from .check import check_rule_files
+
+        check_rule_files(check_files)
     try:
         ruleset = load_rules(lang or None)
     except RuleError as e:

@@ -1,0 +1,439 @@
+"""``check`` (linter form for pre-commit and CI) and ``config`` (the resolved configuration).
+
+``check PATH...`` reads every file through :func:`paywall_cut.formats.process`, exactly as
+``clean`` does, and prints one finding per cut region::
+
+    notes/wpr.txt:13: PC101 [paywall-notice] lines 13-32: "Keep reading for free! …"
+
+Exit codes: 0 nothing to cut, 1 something would be cut (or ``--fix`` changed a file),
+2 usage error or an input that could not be read (the other files are still checked).
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import gzip
+import json
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from ..config import KEYS, Config, ConfigError
+from ..files import InputError, atomic_write, decode, read_source
+from ..formats import Processed, process
+from ..result import Result
+from ..rules import RuleError, load_file, load_rules
+from . import (
+    EXIT_ERROR,
+    EXIT_FOUND,
+    EXIT_OK,
+    cli,
+    config_options,
+    current_config,
+    fail,
+    make_detector,
+)
+
+CHECK_SCHEMA = "paywall-cut/check/1"
+
+# -- which files ------------------------------------------------------------------------
+
+
+def _matches(rel: str, patterns: Iterable[str], is_dir: bool) -> bool:
+    """Does a relative POSIX path match any glob?
+
+    A glob ending in ``/`` matches folders only. A glob without ``/`` matches the name of
+    the file or of any folder above it; one with ``/`` matches the whole relative path.
+    """
+    parts = rel.split("/")
+    for pattern in patterns:
+        dir_only = pattern.endswith("/")
+        pattern = pattern.rstrip("/")
+        if dir_only and not is_dir:
+            # a file matches "drafts/" when one of its folders does
+            if "/" not in pattern and any(fnmatch.fnmatchcase(p, pattern) for p in parts[:-1]):
+                return True
+            continue
+        if "/" in pattern:
+            if fnmatch.fnmatchcase(rel, pattern.lstrip("/")) or fnmatch.fnmatchcase(
+                rel, pattern.lstrip("/") + "/*"
+            ):
+                return True
+        elif any(fnmatch.fnmatchcase(p, pattern) for p in parts):
+            return True
+    return False
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def iter_files(paths: Iterable[str], config: Config) -> Iterator[str]:
+    """Files to check: named files (unless excluded) and ``include``d files under folders.
+
+    ``include`` and ``exclude`` globs are matched against paths relative to the configuration's root
+    (the folder of the configuration file, else the current directory). Folders whose name
+    starts with ``.`` are skipped while walking.
+    """
+    exclude, include = config["exclude"], config["include"]
+    root = config.root
+    for name in paths:
+        path = Path(name)
+        if name == "-" or not path.is_dir():
+            if name == "-" or not _matches(_relative(path, root), exclude, False):
+                yield name
+            continue
+        for folder, dirs, files in os.walk(path):
+            here = Path(folder)
+            dirs[:] = sorted(
+                d
+                for d in dirs
+                if not d.startswith(".") and not _matches(_relative(here / d, root), exclude, True)
+            )
+            for f in sorted(files):
+                rel = _relative(here / f, root)
+                if _matches(rel, include, False) and not _matches(rel, exclude, False):
+                    yield str(here / f)
+
+
+# -- findings ---------------------------------------------------------------------------
+
+
+@dataclass
+class Finding:
+    """One region that would be cut, in linter form."""
+
+    path: str
+    line: int  # 1-based line in the file (JSONL: the record's line)
+    end_line: int
+    rule: str  # the strongest rule of the region
+    category: str
+    message: str
+    rules: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    record: int | None = None  # JSONL: 1-based line of the record
+
+    def text(self) -> str:
+        return f"{self.path}:{self.line}: {self.rule} [{self.category}] {self.message}"
+
+    def github(self) -> str:
+        props = f"file={_prop(self.path)},line={self.line},endLine={self.end_line}"
+        message = f"[{self.category}] {self.message}"
+        return f"::error {props},title={_prop(self.rule)}::{_data(message)}"
+
+
+def _data(s: str) -> str:
+    return s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _prop(s: str) -> str:
+    return _data(s).replace(":", "%3A").replace(",", "%2C")
+
+
+def record_lines(processed: Processed) -> list[int | None]:
+    """For each result, the 1-based line of its JSONL record (None for other formats)."""
+    lines = getattr(processed, "record_lines", None)
+    if lines:
+        return list(lines)
+    records = processed.report.get("records") if isinstance(processed.report, dict) else None
+    if isinstance(records, list) and len(records) == len(processed.results):
+        return [r.get("line") if isinstance(r, dict) else None for r in records]
+    return [None] * len(processed.results)
+
+
+def findings_of(path: str, processed: Processed) -> list[Finding]:
+    out = []
+    for result, record in zip(processed.results, record_lines(processed)):
+        out.extend(_result_findings(path, result, record))
+    return out
+
+
+def _result_findings(path: str, result: Result, record: int | None) -> Iterator[Finding]:
+    for cut in result.cuts:
+        span = f"line {cut.start}" if cut.start == cut.end else f"lines {cut.start}-{cut.end}"
+        rules = list(cut.rules) or ["PC000"]
+        categories = list(cut.categories) or ["prompt"]
+        also = f" (also {', '.join(rules[1:4])}{', …' if len(rules) > 4 else ''})"
+        message = f'{span}: "{cut.preview}"{also if len(rules) > 1 else ""}'
+        if record is not None:
+            message = f"record text {message}"
+        yield Finding(
+            path=path,
+            line=record if record is not None else cut.start,
+            end_line=record if record is not None else cut.end,
+            rule=rules[0],
+            category=categories[0],
+            message=message,
+            rules=rules,
+            categories=categories,
+            record=record,
+        )
+
+
+def _plain(data: bytes) -> bytes:
+    return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+
+
+def unified_diff(path: str, before: bytes, after: bytes, encoding: str | None) -> str:
+    """The change of one file as a unified diff of its (decompressed, decoded) text."""
+    old = decode(_plain(before), encoding, name=path)
+    new = decode(_plain(after), old.encoding, name=path)
+    lines = difflib.unified_diff(
+        old.text.splitlines(keepends=True),
+        new.text.splitlines(keepends=True),
+        fromfile=f"a/{path.lstrip('/')}",
+        tofile=f"b/{path.lstrip('/')}",
+    )
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+
+
+# -- the run ----------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """Everything a check run found, for the summary and the JSON output."""
+
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (path, message)
+    notes: list[tuple[str, str]] = field(default_factory=list)
+    checked: int = 0
+    with_findings: int = 0
+    fixed: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        if self.errors:
+            return EXIT_ERROR
+        return EXIT_FOUND if self.findings or self.fixed else EXIT_OK
+
+    def summary(self, mode: str) -> str:
+        files = _plural(self.checked, "file")
+        regions = _plural(len(self.findings), "prompt region")
+        if mode == "fix" and self.fixed:
+            line = f"Fixed {_plural(len(self.fixed), 'file')}: cut {regions} ({files} checked)."
+        elif self.findings:
+            where = _plural(self.with_findings, "file")
+            line = f"Found {regions} in {where} ({files} checked)."
+            if mode == "check":
+                line += " Run with --fix to cut them."
+        else:
+            line = f"All clean: {files} checked."
+        if self.errors:
+            line += f" {_plural(len(self.errors), 'file')} could not be read."
+        return line
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option("--fix", is_flag=True, help="Cut the prompts in place (atomic writes).")
+@click.option("--diff", is_flag=True, help="Print a unified diff of the cuts; write nothing.")
+@click.option(
+    "--output-format",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="Findings as linter lines, one JSON object, or GitHub workflow annotations.",
+)
+@click.option("--encoding", help="Input encoding (default: detected per file).")
+@click.option("-q", "--quiet", is_flag=True, help="No summary line (findings only).")
+@config_options
+def check(
+    paths: tuple[str, ...],
+    fix: bool,
+    diff: bool,
+    output_format: str,
+    encoding: str | None,
+    quiet: bool,
+) -> None:
+    """Report subscription prompts in files and folders, like a linter; exit 1 if any.
+
+    Folders are read recursively (supported formats, or the configuration's include and
+    exclude globs). With --fix the cuts are written in place; the exit code is still 1
+    when a file changed, as pre-commit expects.
+    """
+    if fix and diff:
+        fail("--fix and --diff exclude each other")
+    if fix and "-" in paths:
+        fail("--fix cannot write back to stdin; use 'paywall-cut cut -'")
+    config = current_config()
+    detector = make_detector()
+    mode = "fix" if fix else "diff" if diff else "check"
+    outcome = Outcome()
+    for path in iter_files(paths, config):
+        outcome.checked += 1
+        try:
+            data = read_source(path)
+            processed = process(data, path, detector, encoding=encoding)
+        except InputError as e:
+            _error(outcome, path, str(e), output_format)
+            continue
+        found = findings_of(path, processed)
+        ceiling = [r.ceiling for r in processed.results if r.ceiling]
+        if ceiling:
+            outcome.notes.append((path, f"kept whole: {ceiling[0]}"))
+        if not found and not processed.changed:
+            continue
+        outcome.findings.extend(found)
+        outcome.with_findings += 1
+        if diff:
+            try:
+                click.echo(unified_diff(path, data, processed.data, encoding), nl=False)
+            except (InputError, OSError, EOFError) as e:  # pragma: no cover - defensive
+                _error(outcome, path, f"cannot show the diff: {e}", output_format)
+            continue
+        if output_format == "text":
+            for finding in found:
+                click.echo(finding.text())
+        elif output_format == "github":
+            for finding in found:
+                click.echo(finding.github())
+        if fix and processed.changed:
+            try:
+                atomic_write(path, processed.data)
+            except OSError as e:
+                _error(outcome, path, f"cannot write: {e.strerror or e}", output_format)
+                continue
+            outcome.fixed.append(path)
+    _finish(outcome, mode, output_format, quiet)
+    sys.exit(outcome.exit_code)
+
+
+def _error(outcome: Outcome, path: str, message: str, output_format: str) -> None:
+    outcome.errors.append((path, message))
+    click.echo(f"paywall-cut: error: {message}", err=True)
+    if output_format == "github":
+        click.echo(f"::error file={_prop(path)},title=paywall-cut::{_data(message)}")
+
+
+def _finish(outcome: Outcome, mode: str, output_format: str, quiet: bool) -> None:
+    for path, note in outcome.notes:
+        click.echo(f"{path}: note: {note}", err=True)
+    if output_format == "json" and mode != "diff":
+        data = {
+            "schema": CHECK_SCHEMA,
+            "findings": [asdict(f) for f in outcome.findings],
+            "errors": [{"path": p, "message": m} for p, m in outcome.errors],
+            "fixed": outcome.fixed,
+            "summary": {
+                "files": outcome.checked,
+                "files_with_findings": outcome.with_findings,
+                "findings": len(outcome.findings),
+                "fixed": len(outcome.fixed),
+                "errors": len(outcome.errors),
+                "exit_code": outcome.exit_code,
+            },
+        }
+        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
+        return
+    if not quiet:
+        # with --diff, stdout is the patch: the summary goes to stderr
+        click.echo(outcome.summary(mode), err=mode == "diff")
+
+
+# -- config -----------------------------------------------------------------------------
+
+
+@cli.command("config")
+@click.option("--json", "as_json", is_flag=True, help="As JSON: each key's value and origin.")
+@config_options
+def config_cmd(as_json: bool) -> None:
+    """Show the resolved configuration and where each value came from.
+
+    Also checks it fully (rule files load, disabled and reweighted rules exist): exit 2
+    with one error line when it is wrong.
+    """
+    config = current_config()
+    try:
+        config.ruleset()
+    except (RuleError, ConfigError) as e:
+        fail(str(e))
+    if as_json:
+        click.echo(json.dumps(config.to_dict(), ensure_ascii=False, indent=1))
+        return
+    if config.file:
+        click.echo(f"# configuration file: {config.file}")
+    else:
+        click.echo("# no configuration file (defaults and --set only)")
+    width = max(len(k) for k in KEYS)
+    for key in KEYS:
+        value = _toml(config[key])
+        click.echo(f"{key.ljust(width)} = {value}  # {config.origins[key]}")
+
+
+def _toml(value: Any) -> str:
+    """A value written the way it would be in the configuration file."""
+    if value is None:
+        return "(unset)"
+    if isinstance(value, (tuple, list)):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    if isinstance(value, dict):
+        inner = ", ".join(f"{k} = {_toml(v)}" for k, v in value.items())
+        return "{ " + inner + " }" if inner else "{}"
+    if isinstance(value, float):
+        return f"{value:g}" if value != int(value) else f"{value:.1f}"
+    if isinstance(value, (Path, str)):
+        return json.dumps(str(value), ensure_ascii=False)
+    return str(value)
+
+
+# -- rules --check ----------------------------------------------------------------------
+
+
+def rule_file_failures(path: str) -> list[str]:
+    """Validate a user rule file and run its examples; the failures, one line each.
+
+    Raises :class:`RuleError` when the file is invalid, including a rule id that a
+    built-in pack already uses.
+    """
+    ruleset = load_file(path)
+    load_rules(extra_files=[path])  # an id clash with a built-in rule is an error too
+    failures = []
+    for rule in ruleset.rules:
+        for example in rule.positives:
+            if not rule.fires(example):
+                failures.append(
+                    f"{path}: rule {rule.id}: positive example does not fire: {example!r}"
+                )
+            elif not any(t in example.lower() for t in rule.triggers):
+                failures.append(
+                    f"{path}: rule {rule.id}: positive example holds none of the triggers "
+                    f"{list(rule.triggers)} (the prefilter would skip it): {example!r}"
+                )
+        for example in rule.negatives:
+            if rule.fires(example):
+                failures.append(f"{path}: rule {rule.id}: negative example fires: {example!r}")
+    return failures
+
+
+def check_rule_files(paths: Iterable[str]) -> NoReturn:
+    """``rules --check``: print each failing example; exit 0, 1 (failures) or 2 (invalid)."""
+    failed = 0
+    for path in paths:
+        try:
+            failures = rule_file_failures(path)
+        except RuleError as e:
+            fail(str(e))
+        for line in failures:
+            click.echo(line)
+        failed += len(failures)
+        if not failures:
+            rules = load_file(path).rules
+            examples = sum(len(r.positives) + len(r.negatives) for r in rules)
+            click.echo(
+                f"{path}: {_plural(len(rules), 'rule')}, {_plural(examples, 'example')}: all pass"
+            )
+    sys.exit(EXIT_FOUND if failed else EXIT_OK)
