@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import codecs
 import os
+import re
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 BINARY_SAMPLE = 8192  # bytes looked at to decide whether a file is binary
+TEMP_SUFFIX = ".pwc-tmp"  # temporary files of atomic writes: ".NAME.XXXXXXXX.pwc-tmp"
+_TEMP_NAME = re.compile(r"^\..+\.[a-z0-9_]{8}" + re.escape(TEMP_SUFFIX) + "$")
 
 
 class InputError(Exception):
@@ -109,6 +115,49 @@ def atomic_write(path: str | Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def is_temp_name(name: str) -> bool:
+    """Is ``name`` a temporary file left by an atomic write that was killed?"""
+    return _TEMP_NAME.match(name) is not None
+
+
+def _new_file_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+@contextmanager
+def atomic_writer(path: str | Path, mode: int | None = None) -> Iterator[BinaryIO]:
+    """Stream into ``path`` atomically: the file is either old or new, never half written.
+
+    Yields a binary file object on a temporary file beside ``path``. When the block ends
+    normally the temporary file is flushed, fsynced, given ``mode`` (default: the
+    permissions of the file it replaces, or the umask's for a new file) and renamed over
+    ``path``. When the block raises, the temporary file is removed and ``path`` is left
+    as it was.
+    """
+    path = Path(path)
+    if mode is None:
+        try:
+            mode = path.stat().st_mode & 0o7777
+        except FileNotFoundError:
+            mode = _new_file_mode()
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)
