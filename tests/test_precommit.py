@@ -1,0 +1,148 @@
+"""The shipped ``.pre-commit-hooks.yaml`` under the real ``pre-commit`` tool.
+
+The working tree of this repository (tracked and untracked files, so uncommitted changes
+are tested too) is copied into a temporary git repository that serves as the hook source.
+A second temporary repository, the "corpus", uses it exactly as a user would: the
+``.pre-commit-config.yaml`` snippet from docs/check-and-config.md, ``pre-commit install``,
+then ``git commit``. pre-commit builds a virtualenv and pip-installs paywall-cut from the
+source (this needs PyPI for the dependencies).
+
+Skipped when pre-commit is not installed, or when PAYWALL_CUT_SKIP_PRECOMMIT=1 (offline).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT, SEED
+
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("pre_commit") is None
+    or os.environ.get("PAYWALL_CUT_SKIP_PRECOMMIT") == "1",
+    reason="pre-commit is not installed (or PAYWALL_CUT_SKIP_PRECOMMIT=1)",
+)
+
+CLEAN = "A quiet article.\n\nIt talks about widgets and nothing else, at some length.\n"
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def pre_commit(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Git identity and a private pre-commit cache for the subprocesses of this module."""
+    saved = dict(os.environ)
+    os.environ.update(
+        GIT_AUTHOR_NAME="test",
+        GIT_AUTHOR_EMAIL="test@example.invalid",
+        GIT_COMMITTER_NAME="test",
+        GIT_COMMITTER_EMAIL="test@example.invalid",
+        GIT_CONFIG_NOSYSTEM="1",
+        PRE_COMMIT_HOME=str(tmp_path_factory.mktemp("pre-commit-home")),
+    )
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+@pytest.fixture(scope="module")
+def hook_source(env: None, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A git repository holding this working tree; returns its path and commit."""
+    src = tmp_path_factory.mktemp("hook-source")
+    listed = git(ROOT, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+    for name in filter(None, listed.split("\0")):
+        origin = ROOT / name
+        if origin.is_file():  # a tracked file deleted in the working tree is left out
+            target = src / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(origin, target)
+    if not (src / "README.md").exists():  # pyproject.toml names it; the build needs it
+        (src / "README.md").write_text("paywall-cut\n")
+    git(src, "init", "-q")
+    git(src, "add", "-A")
+    git(src, "commit", "-q", "-m", "hook source")
+    return src, git(src, "rev-parse", "HEAD")
+
+
+def test_hooks_fix_a_paywalled_commit_and_pass_a_clean_one(
+    hook_source: tuple[Path, str], tmp_path: Path
+) -> None:
+    src, rev = hook_source
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    git(corpus, "init", "-q")
+    (corpus / ".pre-commit-config.yaml").write_text(
+        f"repos:\n"
+        f"  - repo: {src}\n"
+        f"    rev: {rev}\n"
+        f"    hooks:\n"
+        f"      - id: paywall-cut\n"
+        f"      - id: paywall-cut-check\n"
+        f"        stages: [manual]\n"
+    )
+    (corpus / "notes.py").write_text("# not article text: never read\n")
+    r = pre_commit(corpus, "install")
+    assert r.returncode == 0, r.stdout + r.stderr
+    git(corpus, "add", ".pre-commit-config.yaml", "notes.py")
+    git(corpus, "commit", "-q", "-m", "setup")  # no article files: the hook is skipped
+
+    # a clean article passes
+    (corpus / "clean.md").write_text(CLEAN)
+    git(corpus, "add", "clean.md")
+    commit = subprocess.run(
+        ["git", "commit", "-m", "clean"], cwd=corpus, capture_output=True, text=True
+    )
+    assert commit.returncode == 0, commit.stdout + commit.stderr
+    assert "paywall-cut (cut subscription prompts)" in commit.stdout + commit.stderr
+
+    # a paywalled article fails the commit, and the hook cuts the prompt
+    article = corpus / "articles" / "wpr.txt"
+    article.parent.mkdir()
+    article.write_bytes(SEED.read_bytes())
+    git(corpus, "add", "articles/wpr.txt")
+    commit = subprocess.run(
+        ["git", "commit", "-m", "paywalled"], cwd=corpus, capture_output=True, text=True
+    )
+    output = commit.stdout + commit.stderr
+    assert commit.returncode != 0, output
+    assert "articles/wpr.txt:13: PC" in output
+    assert "files were modified by this hook" in output
+    kept = b"".join(SEED.read_bytes().splitlines(keepends=True)[:11])
+    assert article.read_bytes() == kept
+    # the fixed file commits
+    git(corpus, "add", "articles/wpr.txt")
+    commit = subprocess.run(
+        ["git", "commit", "-m", "paywalled, fixed"], cwd=corpus, capture_output=True, text=True
+    )
+    assert commit.returncode == 0, commit.stdout + commit.stderr
+
+    # the check-only hook reports and changes nothing
+    other = corpus / "other.md"
+    other.write_bytes(SEED.read_bytes())
+    r = pre_commit(
+        corpus, "run", "--hook-stage", "manual", "paywall-cut-check", "--files", "other.md"
+    )
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "other.md:13: PC" in r.stdout
+    assert other.read_bytes() == SEED.read_bytes()
