@@ -70,10 +70,21 @@ def _number(low: float, high: float | None, *, low_open: bool) -> Callable[[Any]
     return check
 
 
+def supported_suffixes() -> tuple[str, ...]:
+    """File name endings of the formats :func:`paywall_cut.formats.process` reads."""
+    known = getattr(formats, "SUFFIXES", None)
+    if known is None:
+        known = (
+            formats.TEXT_SUFFIXES
+            + getattr(formats, "JSONL_SUFFIXES", ())
+            + getattr(formats, "HTML_SUFFIXES", ())
+        )
+    return tuple(known) + tuple(f"{s}.gz" for s in known)
+
+
 def default_include() -> tuple[str, ...]:
-    """Globs of the file names that :mod:`paywall_cut.formats` reads."""
-    suffixes = getattr(formats, "SUFFIXES", formats.TEXT_SUFFIXES)
-    return tuple(f"*{s}" for s in suffixes)
+    """Globs of the file names that :mod:`paywall_cut.formats` reads (and their ``.gz``)."""
+    return tuple(f"*{s}" for s in supported_suffixes())
 
 
 def _strings(value: Any) -> tuple[str, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import stat
@@ -252,3 +253,61 @@ def test_rules_check_invalid_file_is_one_line_exit_2(
 def test_rules_check_missing_file_exits_2(tmp_path: Path) -> None:
     r = run("rules", "--check", str(tmp_path / "nope.toml"))
     assert r.exit_code == 2 and "cannot read" in r.stderr
+
+
+# -- JSON Lines and gzip ---------------------------------------------------------------------
+
+
+def jsonl_corpus(tmp_path: Path, seed_text: str, field: str = "text") -> bytes:
+    article = "".join(seed_text.splitlines(keepends=True)[:11])
+    records = [
+        {"id": "a", field: article},
+        {"id": "b", field: seed_text},
+        {"id": "c", "other": 1},
+        {"id": "d", field: seed_text},
+    ]
+    return "".join(json.dumps(r) + "\n" for r in records).encode()
+
+
+def test_jsonl_findings_name_the_record_line(tmp_path: Path, seed_text: str) -> None:
+    path = tmp_path / "corpus.jsonl"
+    path.write_bytes(jsonl_corpus(tmp_path, seed_text))
+    r = run("check", str(path))
+    assert r.exit_code == 1
+    lines = r.stdout.splitlines()
+    assert [FINDING.match(line)["line"] for line in lines[:-1]] == ["2", "4"]
+    assert 'record text lines 13-32: "Keep reading' in lines[0]
+    assert "1 record not checked: line 3: record has no field 'text'" in r.stderr
+    data = json.loads(run("check", "--output-format", "json", str(path)).stdout)
+    assert [(f["line"], f["record"]) for f in data["findings"]] == [(2, 2), (4, 4)]
+    # --fix cuts the records' text and keeps the rest
+    assert run("check", "--fix", str(path)).exit_code == 1
+    records = [json.loads(line) for line in path.read_text().splitlines()]
+    assert records[1]["text"].endswith("past few years?\n") and records[2] == {
+        "id": "c",
+        "other": 1,
+    }
+    assert run("check", str(path)).exit_code == 0
+
+
+def test_jsonl_field_option_and_bad_jsonl(tmp_path: Path, seed_text: str) -> None:
+    path = tmp_path / "corpus.jsonl"
+    path.write_bytes(jsonl_corpus(tmp_path, seed_text, field="content"))
+    assert run("check", str(path)).exit_code == 0
+    assert run("check", "--field", "content", str(path)).exit_code == 1
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "fine"}\nnot json\n')
+    r = run("check", str(bad))
+    assert r.exit_code == 2 and f"{bad}:2: not JSON" in r.stderr
+
+
+def test_gzip_files_are_checked_fixed_and_diffed(tmp_path: Path, seed_text: str) -> None:
+    path = tmp_path / "page.txt.gz"
+    path.write_bytes(gzip.compress(SEED.read_bytes()))
+    (tmp_path / "corpus.jsonl.gz").write_bytes(gzip.compress(jsonl_corpus(tmp_path, seed_text)))
+    r = run("check", str(tmp_path))
+    assert r.exit_code == 1 and "3 prompt regions in 2 files" in r.stdout
+    r = run("check", "--diff", str(path))
+    assert r.exit_code == 1 and "-Keep reading for free!" in r.stdout.splitlines()
+    assert run("check", "--fix", str(path)).exit_code == 1
+    assert gzip.decompress(path.read_bytes()) == seed_kept()

@@ -27,7 +27,7 @@ import click
 from ..config import KEYS, Config, ConfigError
 from ..files import InputError, atomic_write, decode, read_source
 from ..formats import Processed, process
-from ..result import Result
+from ..jsonl import JsonlOptions
 from ..rules import RuleError, load_file, load_rules
 from . import (
     EXIT_ERROR,
@@ -139,44 +139,58 @@ def _prop(s: str) -> str:
     return _data(s).replace(":", "%3A").replace(",", "%2C")
 
 
-def record_lines(processed: Processed) -> list[int | None]:
-    """For each result, the 1-based line of its JSONL record (None for other formats)."""
-    lines = getattr(processed, "record_lines", None)
-    if lines:
-        return list(lines)
-    records = processed.report.get("records") if isinstance(processed.report, dict) else None
-    if isinstance(records, list) and len(records) == len(processed.results):
-        return [r.get("line") if isinstance(r, dict) else None for r in records]
-    return [None] * len(processed.results)
+def cut_regions(processed: Processed) -> Iterator[tuple[int | None, list[dict[str, Any]]]]:
+    """``(record line, cut dicts)`` per document of an input that has something cut.
+
+    Text has one document (record line None); a JSONL file has one per record, read from
+    the report's ``cut_records`` (each with its 1-based ``line`` in the file).
+    """
+    if processed.format == "jsonl":
+        for record in processed.report.get("cut_records", []):
+            if record.get("cuts"):
+                yield record["line"], record["cuts"]
+        return
+    for result in processed.results:
+        if result.cuts:
+            yield None, [c.to_dict() for c in result.cuts]
 
 
 def findings_of(path: str, processed: Processed) -> list[Finding]:
-    out = []
-    for result, record in zip(processed.results, record_lines(processed)):
-        out.extend(_result_findings(path, result, record))
-    return out
+    """One finding per cut region of an input."""
+    return [_finding(path, cut, record) for record, cuts in cut_regions(processed) for cut in cuts]
 
 
-def _result_findings(path: str, result: Result, record: int | None) -> Iterator[Finding]:
-    for cut in result.cuts:
-        span = f"line {cut.start}" if cut.start == cut.end else f"lines {cut.start}-{cut.end}"
-        rules = list(cut.rules) or ["PC000"]
-        categories = list(cut.categories) or ["prompt"]
-        also = f" (also {', '.join(rules[1:4])}{', …' if len(rules) > 4 else ''})"
-        message = f'{span}: "{cut.preview}"{also if len(rules) > 1 else ""}'
-        if record is not None:
-            message = f"record text {message}"
-        yield Finding(
-            path=path,
-            line=record if record is not None else cut.start,
-            end_line=record if record is not None else cut.end,
-            rule=rules[0],
-            category=categories[0],
-            message=message,
-            rules=rules,
-            categories=categories,
-            record=record,
-        )
+def _finding(path: str, cut: dict[str, Any], record: int | None) -> Finding:
+    start, end = cut["start"], cut["end"]
+    span = f"line {start}" if start == end else f"lines {start}-{end}"
+    rules = list(cut["rules"]) or ["PC000"]
+    categories = list(cut["categories"]) or ["prompt"]
+    also = f" (also {', '.join(rules[1:4])}{', …' if len(rules) > 4 else ''})"
+    message = f'{span}: "{cut["preview"]}"{also if len(rules) > 1 else ""}'
+    if record is not None:
+        message = f"record text {message}"
+    return Finding(
+        path=path,
+        line=record if record is not None else start,
+        end_line=record if record is not None else end,
+        rule=rules[0],
+        category=categories[0],
+        message=message,
+        rules=rules,
+        categories=categories,
+        record=record,
+    )
+
+
+def notes_of(processed: Processed) -> list[str]:
+    """What a reader should know besides the findings: refused cuts, skipped records."""
+    notes = [f"kept whole: {r.ceiling}" for r in processed.results if r.ceiling]
+    skipped = [r for r in processed.report.get("cut_records", []) if r.get("status") == "skipped"]
+    if skipped:
+        first = f"line {skipped[0]['line']}: {skipped[0].get('reason', 'skipped')}"
+        more = f" (and {len(skipped) - 1} more)" if len(skipped) > 1 else ""
+        notes.append(f"{_plural(len(skipped), 'record')} not checked: {first}{more}")
+    return notes
 
 
 def _plain(data: bytes) -> bytes:
@@ -249,6 +263,13 @@ def _plural(n: int, word: str) -> str:
     help="Findings as linter lines, one JSON object, or GitHub workflow annotations.",
 )
 @click.option("--encoding", help="Input encoding (default: detected per file).")
+@click.option(
+    "--field",
+    "text_field",
+    default="text",
+    show_default=True,
+    help="JSON Lines: the text field of each record.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No summary line (findings only).")
 @config_options
 def check(
@@ -257,6 +278,7 @@ def check(
     diff: bool,
     output_format: str,
     encoding: str | None,
+    text_field: str,
     quiet: bool,
 ) -> None:
     """Report subscription prompts in files and folders, like a linter; exit 1 if any.
@@ -271,20 +293,19 @@ def check(
         fail("--fix cannot write back to stdin; use 'paywall-cut cut -'")
     config = current_config()
     detector = make_detector()
+    jsonl = JsonlOptions(field=text_field)
     mode = "fix" if fix else "diff" if diff else "check"
     outcome = Outcome()
     for path in iter_files(paths, config):
         outcome.checked += 1
         try:
             data = read_source(path)
-            processed = process(data, path, detector, encoding=encoding)
+            processed = process(data, path, detector, encoding=encoding, jsonl=jsonl)
         except InputError as e:
             _error(outcome, path, str(e), output_format)
             continue
         found = findings_of(path, processed)
-        ceiling = [r.ceiling for r in processed.results if r.ceiling]
-        if ceiling:
-            outcome.notes.append((path, f"kept whole: {ceiling[0]}"))
+        outcome.notes.extend((path, note) for note in notes_of(processed))
         if not found and not processed.changed:
             continue
         outcome.findings.extend(found)
