@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -22,14 +23,18 @@ from pathlib import Path
 
 import pytest
 
+from paywall_cut.config import supported_suffixes
+
 from .conftest import ROOT, SEED
 
-pytestmark = pytest.mark.skipif(
+needs_pre_commit = pytest.mark.skipif(
     importlib.util.find_spec("pre_commit") is None
     or os.environ.get("PAYWALL_CUT_SKIP_PRECOMMIT") == "1",
     reason="pre-commit is not installed (or PAYWALL_CUT_SKIP_PRECOMMIT=1)",
 )
 
+MANIFEST = ROOT / ".pre-commit-hooks.yaml"
+DOC = ROOT / "docs" / "check-and-config.md"
 CLEAN = "A quiet article.\n\nIt talks about widgets and nothing else, at some length.\n"
 
 
@@ -85,6 +90,7 @@ def hook_source(env: None, tmp_path_factory: pytest.TempPathFactory) -> tuple[Pa
     return src, git(src, "rev-parse", "HEAD")
 
 
+@needs_pre_commit
 def test_hooks_fix_a_paywalled_commit_and_pass_a_clean_one(
     hook_source: tuple[Path, str], tmp_path: Path
 ) -> None:
@@ -146,3 +152,32 @@ def test_hooks_fix_a_paywalled_commit_and_pass_a_clean_one(
     assert r.returncode == 1, r.stdout + r.stderr
     assert "other.md:13: PC" in r.stdout
     assert other.read_bytes() == SEED.read_bytes()
+
+
+def load_yaml(text: str):
+    yaml = pytest.importorskip("yaml")  # a dependency of pre-commit
+    return yaml.safe_load(text)
+
+
+def test_manifest_hooks_and_their_files() -> None:
+    hooks = {h["id"]: h for h in load_yaml(MANIFEST.read_text())}
+    assert set(hooks) == {"paywall-cut", "paywall-cut-check"}
+    assert hooks["paywall-cut"]["entry"] == "paywall-cut check --fix"
+    assert hooks["paywall-cut-check"]["entry"] == "paywall-cut check"
+    for hook in hooks.values():
+        assert hook["language"] == "python"
+        files = re.compile(hook["files"])
+        for suffix in supported_suffixes():  # every format check reads ...
+            assert files.search(f"dir/a{suffix}") and files.search(f"A{suffix.upper()}")
+        for other in ("setup.py", "pyproject.toml", "data.json", "a.txt.bak", "x.tar.gz"):
+            assert not files.search(other), other  # ... and nothing else
+
+
+def test_documented_snippet_uses_the_shipped_hooks() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    snippet = re.search(r"```yaml\n(repos:.*?)```", text, re.S)
+    assert snippet, "docs/check-and-config.md must show a .pre-commit-config.yaml snippet"
+    (repo,) = load_yaml(snippet[1])["repos"]
+    assert repo["rev"] and repo["repo"].startswith("https://")
+    shipped = {h["id"] for h in load_yaml(MANIFEST.read_text())}
+    assert {h["id"] for h in repo["hooks"]} <= shipped
