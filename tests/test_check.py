@@ -311,3 +311,27 @@ def test_gzip_files_are_checked_fixed_and_diffed(tmp_path: Path, seed_text: str)
     assert r.exit_code == 1 and "-Keep reading for free!" in r.stdout.splitlines()
     assert run("check", "--fix", str(path)).exit_code == 1
     assert gzip.decompress(path.read_bytes()) == seed_kept()
+
+
+def test_html_findings_point_at_the_source_lines_of_the_cut_elements() -> None:
+    from paywall_cut.cli.check import findings_of
+    from paywall_cut.formats import Processed
+
+    cut = {
+        "start": 4,
+        "end": 6,
+        "rules": ["PC101"],
+        "categories": ["paywall-notice"],
+        "preview": "Subscribe to keep reading",
+        "elements": [
+            {"tag": "div", "selector": "div.paywall", "lines": [4, 5], "source_line": 40},
+            {"tag": "p", "selector": "p.cta", "lines": [6], "source_line": 47},
+        ],
+    }
+    processed = Processed(b"", True, "html", [], {"cuts": [cut]})
+    (finding,) = findings_of("page.html", processed)
+    assert (finding.line, finding.end_line) == (40, 47)
+    assert finding.text() == (
+        "page.html:40: PC101 [paywall-notice] page text lines 4-6 (div.paywall +1): "
+        '"Subscribe to keep reading"'
+    )

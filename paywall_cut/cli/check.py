@@ -142,17 +142,20 @@ def _prop(s: str) -> str:
 def cut_regions(processed: Processed) -> Iterator[tuple[int | None, list[dict[str, Any]]]]:
     """``(record line, cut dicts)`` per document of an input that has something cut.
 
-    Text has one document (record line None); a JSONL file has one per record, read from
-    the report's ``cut_records`` (each with its 1-based ``line`` in the file).
+    A JSONL file has one document per record, read from the report's ``cut_records``
+    (each with its 1-based ``line`` in the file); other formats have one, the report's
+    ``cuts`` (record line None).
     """
     if processed.format == "jsonl":
         for record in processed.report.get("cut_records", []):
             if record.get("cuts"):
                 yield record["line"], record["cuts"]
         return
-    for result in processed.results:
-        if result.cuts:
-            yield None, [c.to_dict() for c in result.cuts]
+    cuts = processed.report.get("cuts")
+    if cuts is None:  # a format whose report does not list its cuts: use the results
+        cuts = [c.to_dict() for r in processed.results for c in r.cuts]
+    if cuts:
+        yield None, cuts
 
 
 def findings_of(path: str, processed: Processed) -> list[Finding]:
@@ -163,19 +166,28 @@ def findings_of(path: str, processed: Processed) -> list[Finding]:
 def _finding(path: str, cut: dict[str, Any], record: int | None) -> Finding:
     start, end = cut["start"], cut["end"]
     span = f"line {start}" if start == end else f"lines {start}-{end}"
+    line, end_line = start, end
+    if record is not None:
+        span, line, end_line = f"record text {span}", record, record
+    elif "elements" in cut:  # HTML: lines of the page text; the elements know the source
+        span = f"page text {span}"
+        elements = cut["elements"]
+        source = [e["source_line"] for e in elements if e.get("source_line")]
+        if source:
+            line, end_line = min(source), max(source)
+        if elements:
+            more = f" +{len(elements) - 1}" if len(elements) > 1 else ""
+            span += f" ({elements[0].get('selector', elements[0].get('tag'))}{more})"
     rules = list(cut["rules"]) or ["PC000"]
     categories = list(cut["categories"]) or ["prompt"]
     also = f" (also {', '.join(rules[1:4])}{', …' if len(rules) > 4 else ''})"
-    message = f'{span}: "{cut["preview"]}"{also if len(rules) > 1 else ""}'
-    if record is not None:
-        message = f"record text {message}"
     return Finding(
         path=path,
-        line=record if record is not None else start,
-        end_line=record if record is not None else end,
+        line=line,
+        end_line=end_line,
         rule=rules[0],
         category=categories[0],
-        message=message,
+        message=f'{span}: "{cut["preview"]}"{also if len(rules) > 1 else ""}',
         rules=rules,
         categories=categories,
         record=record,
