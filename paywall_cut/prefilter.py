@@ -7,16 +7,21 @@ regular expressions. Most editorial lines cost nothing beyond this scan.
 
 Two scanners give the same answer:
 
-- :class:`HyperscanScanner` (when the ``hyperscan`` package is installed): one compiled
-  multi-literal database, scanned in C over the UTF-8 bytes.
+- :class:`HyperscanScanner` (when the ``hyperscan`` package is installed): every rule
+  pattern, loosened so that hyperscan can run it, in one compiled database scanned in C
+  over the UTF-8 bytes: most lines that merely hold a trigger word are ruled out here.
 - :class:`PythonScanner`: ``str.lower`` plus one ``str.find`` pass per distinct trigger.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
+from pathlib import Path
 
-from .rules import RuleSet
+from .rules import RuleSet, fold
+from .rules.superset import superset
 
 # A document with any of these characters is folded before the scan (see rules.fold),
 # so that soft hyphens or zero-width characters cannot hide a trigger word.
@@ -75,44 +80,95 @@ class PythonScanner(Scanner):
 
 
 class HyperscanScanner(Scanner):
+    """One hyperscan database of every rule pattern, loosened (see ``rules/superset.py``).
+
+    It reports, per line, the patterns that *may* match there; the Python patterns then
+    decide. Patterns that cannot be loosened fall back to their trigger words. Compiling
+    takes a second or two, so compiled databases are cached on disk (``cache_dir()``).
+    """
+
     name = "hyperscan"
 
     def __init__(self, ruleset: RuleSet) -> None:
         super().__init__(ruleset)
         import hyperscan
 
-        self._hs = hyperscan
-        self.db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-        exprs = [re.escape(w).encode("utf-8") for w in self.words]
-        flags = [hyperscan.HS_FLAG_CASELESS] * len(exprs)
-        if any(not w.isascii() for w in self.words):
-            flags = [f | hyperscan.HS_FLAG_UTF8 | hyperscan.HS_FLAG_UCP for f in flags]
-        self.db.compile(expressions=exprs, ids=list(range(len(exprs))), flags=flags)
+        exprs: list[bytes] = []
+        targets: list[list[Target]] = []
+        fallback: dict[str, list[Target]] = {}
+        for i, rule in enumerate(ruleset.rules):
+            for k, (regex, words, _required) in enumerate(rule.parts):
+                loose = superset(regex.pattern)
+                if loose is None:
+                    for w in words:
+                        fallback.setdefault(w, []).append((i, k))
+                else:
+                    exprs.append(loose.encode("utf-8"))
+                    targets.append([(i, k)])
+        for word, ts in sorted(fallback.items()):
+            exprs.append(re.escape(word).encode("utf-8"))
+            targets.append(ts)
+        self.targets = targets
+        self.db = _compiled(hyperscan, exprs)
         self.scratch = hyperscan.Scratch(self.db)
 
     def scan(self, joined: str) -> dict[int, set[Target]]:
         if not joined.isascii():
             # non-ASCII capitals (Ü, É ...) are folded by str.lower, not by the caseless
-            # matcher; lowering such documents first keeps both scanners' answers identical
-            joined = _lower(joined)
-        data = joined.encode("utf-8", "surrogatepass")
-        found: list[tuple[int, int]] = []
-
-        def on_match(word_id: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
-            found.append((end, word_id))
-
-        self.db.scan(data, match_event_handler=on_match, scratch=self.scratch)
-        if not found:
-            return {}
-        found.sort()
+            # matcher; the loosened patterns hold lower-case non-ASCII letters and expect
+            # folded quotes, dashes and spaces, as the Python patterns do
+            joined = _lower(fold(joined))
+        # one block scan per line: ^ and $ then mean the line's own start and end (the
+        # multi-line mode of hyperscan was seen to miss matches after long lines)
         hits: dict[int, set[Target]] = {}
-        line = last = 0
-        count = data.count
-        for end, wid in found:
-            line += count(b"\n", last, end)
-            last = end
-            hits.setdefault(line, set()).update(self.rules_of[wid])
+        targets = self.targets
+        current: set[Target] = set()
+
+        def on_match(expr_id: int, _start: int, _end: int, _flags: int, _ctx: object) -> None:
+            current.update(targets[expr_id])
+
+        scan, scratch = self.db.scan, self.scratch
+        for n, line in enumerate(joined.split("\n")):
+            if not line or line.isspace():
+                continue
+            scan(
+                line.encode("utf-8", "surrogatepass"), match_event_handler=on_match, scratch=scratch
+            )
+            if current:
+                hits[n] = set(current)
+                current.clear()
         return hits
+
+
+def cache_dir() -> Path:
+    """Where compiled hyperscan databases are kept (``PAYWALL_CUT_CACHE`` overrides)."""
+    env = os.environ.get("PAYWALL_CUT_CACHE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "paywall-cut"
+
+
+def _compiled(hyperscan, exprs: list[bytes]):
+    flags = hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_UTF8 | hyperscan.HS_FLAG_SINGLEMATCH
+    key = hashlib.sha256(
+        repr((hyperscan.__version__, flags, exprs)).encode("utf-8", "surrogatepass")
+    ).hexdigest()[:24]
+    path = cache_dir() / f"hs-{key}.db"
+    try:
+        return hyperscan.loadb(path.read_bytes(), hyperscan.HS_MODE_BLOCK)
+    except Exception:  # missing, unreadable or stale: compile again
+        pass
+    db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    db.compile(expressions=exprs, ids=list(range(len(exprs))), flags=[flags] * len(exprs))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(hyperscan.dumpb(db))
+        os.replace(tmp, path)
+    except OSError:  # a read-only home: no cache, still correct
+        pass
+    return db
 
 
 def _lower(text: str) -> str:

@@ -83,9 +83,22 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff\u200e\
 _FOLD.update(_INVISIBLE)
 
 
+_FOLD_PAIRS = tuple((chr(k), v or "") for k, v in _FOLD.items())
+_FOLD_ANY = re.compile("[" + "".join(re.escape(a) for a, _ in _FOLD_PAIRS) + "]")
+
+
 def fold(line: str) -> str:
-    """The form of a line that patterns are matched against (quotes, dashes, spaces unified)."""
-    return line.translate(_FOLD)
+    """The form of a line that patterns are matched against (quotes, dashes, spaces unified).
+
+    Works on whole documents too (it never touches a newline). Fast when there is nothing
+    to fold: ASCII text is returned as it is, and only characters present are replaced.
+    """
+    if line.isascii() or _FOLD_ANY.search(line) is None:
+        return line
+    for a, b in _FOLD_PAIRS:
+        if a in line:
+            line = line.replace(a, b)
+    return line
 
 
 class RuleError(ValueError):

@@ -1,0 +1,79 @@
+"""The accelerated scanner (hyperscan) and the pure-Python one give the same decisions."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from paywall_cut import Detector
+from paywall_cut.evaluate import case_text
+from paywall_cut.prefilter import PythonScanner
+from paywall_cut.rules import fold
+from paywall_cut.rules.superset import superset
+
+hyperscan = pytest.importorskip("hyperscan")
+
+
+@pytest.fixture(scope="module")
+def detectors() -> tuple[Detector, Detector]:
+    fast = Detector(accelerate=True)
+    slow = Detector(accelerate=False)
+    assert fast.scanner.name == "hyperscan" and isinstance(slow.scanner, PythonScanner)
+    return fast, slow
+
+
+def texts(cases: list[dict]) -> list[str]:
+    rng = random.Random(7)
+    out = [case_text(c) for c in cases]
+    # the same documents shouted, with CRLF and non-ASCII capitals, and shuffled lines
+    for c in cases[::3]:
+        lines = [t for _, t in c["lines"]]
+        out.append("\r\n".join(t.upper() for t in lines))
+        rng.shuffle(lines)
+        out.append("\n".join(lines).replace("e", "É"))
+    return out
+
+
+def test_hyperscan_never_misses_a_line_the_pattern_matches(detectors, tuning_cases) -> None:
+    fast, _ = detectors
+    rules = fast.ruleset.rules
+    for text in texts(tuning_cases):
+        lines = text.splitlines()
+        found = fast.scanner.scan("\n".join(lines))
+        for n, line in enumerate(lines):
+            folded = fold(line)
+            for i, rule in enumerate(rules):
+                for k in range(len(rule.parts)):
+                    if rule.search(folded, [k]) is not None:
+                        assert (i, k) in found.get(n, set()), (rule.id, k, line)
+
+
+def test_scanners_give_the_same_decisions(detectors, tuning_cases) -> None:
+    fast, slow = detectors
+    for text in texts(tuning_cases):
+        a, b = fast.cut(text), slow.cut(text)
+        assert a.keep == b.keep and a.to_dict() == b.to_dict()
+
+
+@pytest.mark.parametrize(
+    "pattern, line",
+    [
+        (r"\babonn[ée]s?\b", "Réservé aux ABONNÉS."),
+        (r"\bsign[ -]?up\b[^.]{0,10}now", "Sign‑up now"),
+        (r"\w+ \d+\s+free", "Über ٣ free"),
+        (r"(?!x)déjà abonné", "DÉJÀ ABONNÉ ?"),
+    ],
+)
+def test_loosened_patterns_match_where_the_originals_do(pattern: str, line: str) -> None:
+    import re
+
+    loose = superset(pattern)
+    assert loose is not None
+    db = hyperscan.Database()
+    flags = hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_UTF8 | hyperscan.HS_FLAG_MULTILINE
+    db.compile(expressions=[loose.encode()], ids=[0], flags=[flags])
+    text = fold(line)
+    hits: list[int] = []
+    db.scan(text.lower().encode(), match_event_handler=lambda *a: hits.append(a[0]))
+    assert bool(re.search(pattern, text, re.IGNORECASE)) <= bool(hits)
