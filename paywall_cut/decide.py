@@ -147,7 +147,9 @@ def decide(
     else:
         position = "inline"
     truncated, reason = False, None
-    if tail is not None:
+    if position == "wall":
+        truncated, reason = True, "the page is a wall: almost all of it is prompt"
+    elif tail is not None:
         truncated, reason = _truncation(lines, keep, tail, evidence)
     return Decision(keep, regions, tail, position, truncated, reason)
 
@@ -233,6 +235,8 @@ def _truncation(
         return True, "the article stops on an unanswered question"
     if last_kept.endswith((":", ",", ";", "-", "–", "—")):
         return True, "the article stops mid-sentence"
-    if len(last_kept) >= 80 and not last_kept.endswith(_ENDS_SENTENCE):
+    if not last_kept.endswith(_ENDS_SENTENCE) and (
+        len(last_kept) >= 80 or (len(last_kept) >= 40 and last_kept[-1].islower())
+    ):
         return True, "the article stops mid-sentence"
     return False, None

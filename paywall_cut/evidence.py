@@ -61,7 +61,7 @@ class EvidenceParams:
     button: float = 0.2
     reporting: float = 1.0
     figures: float = 0.7
-    prose: float = 1.5  # a sentence-ending line of prose with no rule hit and no "you"
+    prose: float = 2.0  # a sentence-ending line of prose with no rule hit and no "you"
     prose_min: int = 80  # ... at least this long
     prior_base: float = 0.2
     prior_chars: float = 200.0
