@@ -158,7 +158,7 @@ class Rule:
         return self.search(fold(line)) is not None
 
 
-_DECORATION = re.compile(r"^[\s\-*•·▪►▸»>|#:→]*(.*?)[\s.!?:;…»>→|*]*$", re.S)
+_DECORATION = re.compile(r"^[\s\-*•·▪►▸»>|#:→]*(.*?)[\s.!?:;…»>→|*\-]*$", re.S)
 
 
 def _has_all(lower: str, required: tuple[frozenset[str], ...]) -> bool:
