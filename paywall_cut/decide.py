@@ -165,9 +165,9 @@ def _attach_heading(
 
     A box often opens with a short heading that no rule knows ("Get the Morning Brief",
     "Before you go"). The non-blank line just before a region joins it when it has no
-    rule hit, is at most ``heading_chars`` long, does not end with a period or a question mark,
-    is not the document's first line, and speaks to the reader (a call-to-action verb or
-    a second-person word, as read by the shape features).
+    rule hit, is at most ``heading_chars`` long, does not end with a period or a question
+    mark, is not a list item, is not the document's first line, and speaks to the reader
+    (a call-to-action verb or a second-person word, as read by the shape features).
     """
     k = order.index(region.first)
     if k <= 0:
@@ -176,6 +176,8 @@ def _attach_heading(
     line = lines[i].strip()
     ev = evidence.get(i)
     if ev is None or ev.hits or len(line) > p.heading_chars or line.endswith((".", ",", ";", "?")):
+        return
+    if "bullet" in ev.notes:  # a list item belongs to the list before, not to the box
         return
     if "call to action" in ev.notes or "second person" in ev.notes:
         region.first = i
