@@ -38,7 +38,7 @@ class DecideParams:
 
     threshold: float = 1.5  # cost of entering a prompt region, and again of leaving it
     end_share: float = 0.5  # a region that ends the document pays this share of the exit
-    anchor: float = 1.5  # rule evidence the strongest line of a region must have
+    anchor: float = 2.0  # rule evidence the strongest line of a region must have
     heading_chars: int = 60  # a box heading just before a region joins it (see _attach_heading)
     tail_after_chars: int = 200  # kept text after a region that still leaves it the tail
     wall_kept_chars: int = 600  # a cut with less editorial text than this around it ...
