@@ -1,0 +1,770 @@
+"""The main process of a batch run: plan, hand out work, collect, record, report.
+
+1. **plan** - walk the inputs (:mod:`.walk`) and check each file against the run state
+   (:mod:`.state`): an up-to-date file is not even read;
+2. **work** - small files go to the worker processes in batches (:mod:`.work`); a large
+   JSONL file is read here in chunks of whole lines which the workers clean in parallel
+   and which are written back here, in order, into one temporary file (:class:`JsonlJob`);
+   only a bounded number of chunks is ever in flight, so memory stays flat;
+3. **collect** - each outcome updates the summary, the progress bar, the manifest and
+   the run state (a state row is written only once its output is in place).
+
+With ``--jobs 1`` the same code runs every task in this process.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import math
+import multiprocessing
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import IO, Any
+
+from rich.console import Console
+
+from .. import __version__
+from ..detector import Detector
+from ..files import atomic_writer, is_temp_name
+from ..formats import GZIP_LEVEL, GZIP_MAGIC
+from ..jsonl import JsonlError, JsonlOptions, JsonlStats
+from .state import STATE_NAME, Row, State, default_in_place_state
+from .summary import ProgressBar, Summary, render
+from .walk import Entry, Walker
+from .work import (
+    DRY_RUN,
+    IN_PLACE,
+    OUT,
+    Engine,
+    FileOutcome,
+    FileTask,
+    WorkConfig,
+    file_digest,
+    init_worker,
+    read_error,
+    run_chunk,
+    run_files,
+)
+
+MAX_WARNINGS = 20  # record warnings printed per run; the others are counted
+BATCH_FILES = 32  # at most this many small files per task
+BATCH_BYTES = 1 << 20  # and at most about this many bytes
+COPYABLE = frozenset({"not a known format", "not included", "excluded"})
+
+
+class UsageError(Exception):
+    """The run cannot start (a bad combination of inputs and options)."""
+
+
+@dataclass
+class BatchOptions:
+    """A batch run, as the ``clean`` command describes it."""
+
+    paths: tuple[str, ...]
+    mode: str  # OUT, IN_PLACE or DRY_RUN
+    out_dir: str | None = None
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    jsonl: JsonlOptions = field(default_factory=JsonlOptions)
+    encoding: str | None = None
+    output_encoding: str | None = None
+    jobs: int = 1
+    manifest: str | None = None
+    manifest_records: bool = False
+    state: str | None = None  # None: the default place (see state.py)
+    force: bool = False  # ignore the state: process every input
+    copy_skipped: bool = False  # --out: copy the files that are not cleaned, as they are
+    progress: bool = False
+    quiet: bool = False  # no warnings and no summary (errors are still printed)
+    split_bytes: int = 8 << 20  # JSONL files this big are cleaned chunk by chunk
+    chunk_bytes: int = 1 << 20  # bytes of whole lines per chunk
+
+
+# -- executors -----------------------------------------------------------------------------
+
+
+class InlineExecutor:
+    """The executor of ``--jobs 1``: runs each task at once, in this process."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        method = self.engine.files if fn is run_files else self.engine.chunk
+        try:
+            future.set_result(method(*args))
+        except Exception as e:
+            future.set_exception(e)
+        return future
+
+    def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
+        pass
+
+
+def make_pool(jobs: int, config: WorkConfig) -> ProcessPoolExecutor:
+    """Worker processes, each building its own detector from the config.
+
+    ``forkserver`` (where available) starts workers from a clean server process, so the
+    threads of this one (the progress bar) are never forked.
+    """
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if context.get_start_method() == "forkserver":
+        context.set_forkserver_preload(["paywall_cut.batch.work"])
+    return ProcessPoolExecutor(
+        max_workers=jobs, mp_context=context, initializer=init_worker, initargs=(config,)
+    )
+
+
+# -- the manifest --------------------------------------------------------------------------
+
+
+class Manifest:
+    """``--manifest FILE.jsonl``: one JSON line per file (and per record cut with
+    ``--manifest-records``), written to a temporary file renamed into place at the end."""
+
+    def __init__(self, path: str | None) -> None:
+        self._writer: Any = None
+        self._fh: IO[bytes] | None = None
+        if path:
+            try:
+                self._writer = atomic_writer(path)
+                self._fh = self._writer.__enter__()
+            except OSError as e:
+                raise UsageError(f"--manifest {path}: {e.strerror or e}") from None
+
+    def write(self, line: dict[str, Any]) -> None:
+        if self._fh is not None:
+            self._fh.write(json.dumps(line, ensure_ascii=False).encode("utf-8") + b"\n")
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.__exit__(None, None, None)
+            self._writer = self._fh = None
+
+
+# -- large JSONL files, in chunks --------------------------------------------------------
+
+
+class _Discard(Exception):
+    """Thrown into an atomic writer to drop its temporary file."""
+
+
+class _HashingReader(io.RawIOBase):
+    """A raw reader that hashes and counts the bytes of the file it reads."""
+
+    def __init__(self, fh: IO[bytes]) -> None:
+        self.fh = fh
+        self.hash = hashlib.blake2b(digest_size=16)
+        self.pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.fh.read(len(buffer))
+        buffer[: len(data)] = data
+        self.hash.update(data)
+        self.pos += len(data)
+        return len(data)
+
+
+class JsonlJob:
+    """One large JSONL file (plain or gzip): read here in chunks of whole lines, cleaned by
+    the workers, written back here in order into a temporary file, put in place at the
+    end only if every line was JSON (else the file is left as it was)."""
+
+    def __init__(self, task: FileTask, runner: Runner) -> None:
+        self.task, self.runner = task, runner
+        self.mode = runner.options.mode
+        self.stats = JsonlStats()
+        self.failed: str | None = None
+        self.changed = False
+        self.packed = False
+        self.done_reading = False
+        self.finished = False
+        self.handed_out = 0  # chunks read and handed out
+        self.next_write = 0  # sequence number of the next chunk to write
+        self.pending: dict[int, tuple[bytes, JsonlStats, int]] = {}  # arrived out of order
+        self.size = self.mtime_ns = 0
+        self.digest: str | None = None
+        self._before: os.stat_result | None = None
+        self._writer: Any = None
+        self._out: IO[bytes] | None = None
+
+    def chunks(self, chunk_bytes: int) -> Iterator[tuple[int, bytes, int, int]]:
+        """(sequence number, whole lines, number of the first line, raw bytes) per chunk."""
+        flags = os.O_RDONLY | (getattr(os, "O_NOFOLLOW", 0) if self.mode == IN_PLACE else 0)
+        try:
+            raw = os.fdopen(os.open(self.task.source, flags), "rb")
+        except OSError as e:
+            self.failed = read_error(self.task.name, e)
+            return
+        with raw:
+            st = self._before = os.fstat(raw.fileno())
+            self.size, self.mtime_ns = st.st_size, st.st_mtime_ns
+            hashing = _HashingReader(raw)
+            buffered = io.BufferedReader(hashing, buffer_size=1 << 20)
+            self.packed = buffered.peek(2)[:2] == GZIP_MAGIC
+            reader: IO[bytes] = (
+                gzip.GzipFile(fileobj=buffered, mode="rb") if self.packed else buffered
+            )
+            if not self._open_output():
+                return
+            line, done = 1, 0
+            try:
+                while self.failed is None:
+                    data = reader.read(chunk_bytes)
+                    if not data:
+                        break
+                    if not data.endswith(b"\n"):
+                        data += reader.readline()
+                    seq, raw_bytes, done = self.handed_out, hashing.pos - done, hashing.pos
+                    self.handed_out += 1
+                    yield seq, data, line, raw_bytes
+                    line += data.count(b"\n")
+            except (OSError, EOFError, gzip.BadGzipFile) as e:
+                self.failed = f"{self.task.name}: cannot read: {e}"
+            self.digest = hashing.hash.hexdigest()
+        self.done_reading = True
+
+    def _mode(self) -> int:
+        assert self._before is not None
+        return self._before.st_mode & 0o777 & ~self.runner.umask
+
+    def _open_output(self) -> bool:
+        if self.mode == DRY_RUN or self.task.dest is None:
+            return True
+        try:
+            if self.mode == OUT:
+                self.runner.engine.ensure_folder(os.path.dirname(self.task.dest))
+                self._writer = atomic_writer(self.task.dest, mode=self._mode())
+            else:
+                self._writer = atomic_writer(self.task.dest)
+            out = self._writer.__enter__()
+        except Exception as e:
+            self.failed = f"{self.task.name}: cannot write: {getattr(e, 'strerror', None) or e}"
+            self._writer = None
+            return False
+        self._out = (
+            gzip.GzipFile(filename="", fileobj=out, mode="wb", compresslevel=GZIP_LEVEL, mtime=0)
+            if self.packed
+            else out
+        )
+        return True
+
+    def receive(self, seq: int, future: Future[Any], raw_bytes: int) -> None:
+        """A chunk came back: write it, and any that waited for it, in order."""
+        if self.failed is not None:
+            return
+        try:
+            out, stats = future.result()
+        except JsonlError as e:
+            self.failed = f"{self.task.name}:{e.line}: {e.reason}"
+            return
+        except BrokenProcessPool:
+            raise
+        except Exception as e:
+            self.failed = f"{self.task.name}: internal error: {e!r}"
+            return
+        self.pending[seq] = (out, stats, raw_bytes)
+        while self.next_write in self.pending and self.failed is None:
+            out, stats, raw_bytes = self.pending.pop(self.next_write)
+            self.next_write += 1
+            try:
+                if self._out is not None:
+                    self._out.write(out)
+            except OSError as e:
+                self.failed = f"{self.task.name}: cannot write: {e.strerror or e}"
+            self.changed = self.changed or bool(stats.changed or stats.dropped)
+            self.stats.add(stats)
+            self.runner.on_chunk(self.task, stats, raw_bytes)
+
+    @property
+    def complete(self) -> bool:
+        return self.failed is not None or (self.done_reading and self.next_write == self.handed_out)
+
+    def finish(self) -> FileOutcome:
+        """Put the output in place (or drop it) and say what happened."""
+        self.finished = True
+        name = self.task.name
+        try:
+            if self.failed is None and self._writer is not None:
+                self._commit()
+        except OSError as e:
+            self.failed = f"{name}: cannot write: {e.strerror or e}"
+        finally:
+            self.abort()
+        if self.failed is not None:
+            return FileOutcome(name, "failed", self.failed)
+        stats = self.stats
+        status = "cleaned" if stats.cut else "rewritten" if self.changed else "unchanged"
+        outcome = FileOutcome(name, status, format="jsonl", size=self.size)
+        outcome.mtime_ns, outcome.digest, outcome.jsonl = self.mtime_ns, self.digest, stats
+        outcome.chars_total, outcome.chars_cut, outcome.rules = (
+            stats.chars_total,
+            stats.chars_cut,
+            stats.rules,
+        )
+        if self.runner.config.reports:
+            outcome.report = stats.report()
+            outcome.report["format"] = "jsonl"
+            if self.packed:
+                outcome.report["compression"] = "gzip"
+        if self.mode != DRY_RUN and self.task.dest:
+            try:
+                st = os.stat(self.task.dest)
+                outcome.out_size, outcome.out_mtime_ns = st.st_size, st.st_mtime_ns
+                if self.mode == IN_PLACE:
+                    changed = self.changed
+                    outcome.out_digest = file_digest(self.task.dest) if changed else self.digest
+            except OSError:
+                pass
+        return outcome
+
+    def _commit(self) -> None:
+        if isinstance(self._out, gzip.GzipFile):
+            self._out.close()
+        if self.mode == IN_PLACE:
+            if not self.changed:
+                return  # nothing to write: the file is not touched (abort drops the copy)
+            now, before = os.lstat(self.task.source), self._before
+            assert before is not None
+            if (now.st_size, now.st_mtime_ns, now.st_ino) != (
+                before.st_size,
+                before.st_mtime_ns,
+                before.st_ino,
+            ):
+                self.failed = f"{self.task.name}: changed while it was being cleaned; left as is"
+                return
+        elif not self.changed and self.packed:
+            # nothing changed inside a gzip file: the output is its very bytes
+            self._writer.__exit__(_Discard, _Discard(), None)
+            self._writer = None
+            dest = self.task.dest or ""
+            with atomic_writer(dest, mode=self._mode()) as fh, open(self.task.source, "rb") as src:
+                shutil.copyfileobj(src, fh, 1 << 20)
+            return
+        self._writer.__exit__(None, None, None)
+        self._writer = None
+
+    def abort(self) -> None:
+        """Drop the temporary output, if any: the file stays as it was."""
+        if self._writer is not None:
+            try:
+                self._writer.__exit__(_Discard, _Discard(), None)
+            except Exception:
+                pass
+            self._writer = None
+
+
+# -- the run -------------------------------------------------------------------------------
+
+
+class Runner:
+    """One batch run. :meth:`run` returns the summary; messages go to ``console``."""
+
+    def __init__(self, options: BatchOptions, detector: Detector, console: Console) -> None:
+        self.options = options
+        self.detector = detector
+        self.console = console
+        self.summary = Summary(mode=options.mode)
+        self.warnings_shown = self.warnings_hidden = 0
+        self.umask = _umask()
+        self.out_root = os.path.realpath(options.out_dir) if options.out_dir else None
+        self.config = WorkConfig(
+            ruleset=detector.ruleset,
+            settings=detector.settings,
+            mode=options.mode,
+            out_root=self.out_root,
+            encoding=options.encoding,
+            output_encoding=options.output_encoding,
+            jsonl=options.jsonl,
+            reports=options.manifest is not None,
+            record_details=options.manifest is not None and options.manifest_records,
+        )
+        self.engine = Engine(self.config, detector)  # --jobs 1, and output folder checks
+        self.state: State | None = None
+        self.manifest = Manifest(None)
+        self.progress = ProgressBar(console, False, 0, 0)
+        self.entries: dict[str, Entry] = {}  # by source path, files to process
+        self.split: set[str] = set()  # sources cleaned chunk by chunk (JsonlJob)
+
+    # -- setup ------------------------------------------------------------------------
+
+    def fingerprint(self) -> str:
+        """What output bytes depend on besides the input: version, rules, options."""
+        o = self.options
+        parts = [__version__, repr(self.detector.ruleset), repr(self.detector.settings)]
+        parts += [repr(o.jsonl), o.encoding, o.output_encoding, o.mode]
+        return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:32]
+
+    def _check_paths(self) -> None:
+        o = self.options
+        for path in o.paths:
+            if not os.path.exists(path):
+                raise UsageError(f"{path}: no such file or folder")
+        if o.mode != OUT or self.out_root is None:
+            return
+        out = self.out_root
+        if os.path.exists(out) and not os.path.isdir(out):
+            raise UsageError(f"--out {o.out_dir}: exists and is not a folder")
+        for path in o.paths:
+            real = os.path.realpath(path)
+            if real == out:
+                raise UsageError(f"--out {o.out_dir} is the input folder; use --in-place")
+            if os.path.isdir(path) and (real + os.sep).startswith(out + os.sep):
+                raise UsageError(f"the input {path} is inside --out {o.out_dir}")
+        try:
+            os.makedirs(out, exist_ok=True)
+        except OSError as e:
+            raise UsageError(f"--out {o.out_dir}: cannot create: {e.strerror or e}") from None
+
+    def _open_state(self) -> None:
+        o = self.options
+        if o.mode == DRY_RUN:
+            return
+        if o.state:
+            path = Path(o.state)
+        elif o.mode == OUT:
+            path = Path(self.out_root or ".") / STATE_NAME
+        else:
+            path = default_in_place_state()
+        try:
+            self.state = State(path, self.fingerprint())
+        except Exception as e:  # the state only saves time: go on without it
+            self.warn(f"run state {path}: cannot be used ({e}); every input is processed")
+
+    # -- messages ---------------------------------------------------------------------
+
+    def error(self, message: str) -> None:
+        self.console.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
+
+    def warn(self, message: str) -> None:
+        if not self.options.quiet:
+            self.console.print(f"warning: {message}", markup=False, highlight=False, soft_wrap=True)
+
+    def _record_warnings(self, name: str, stats: JsonlStats) -> None:
+        for line, reason in stats.warnings:
+            if self.warnings_shown < MAX_WARNINGS:
+                self.warnings_shown += 1
+                self.warn(f"{name}:{line}: {reason}")
+            else:
+                self.warnings_hidden += 1
+
+    # -- the plan -----------------------------------------------------------------------
+
+    def _dest(self, entry: Entry) -> tuple[str | None, str | None]:
+        """(path to write, path to show) of an entry's output; the state key is the first."""
+        o = self.options
+        if o.mode == IN_PLACE:
+            return entry.real, entry.source
+        if o.mode == OUT and o.out_dir is not None and self.out_root is not None:
+            parts = entry.rel.split("/")
+            return os.path.join(self.out_root, *parts), os.path.join(o.out_dir, *parts)
+        return None, None
+
+    def _freshness(self, entry: Entry, dest: str | None) -> tuple[bool, str | None]:
+        """(up to date without reading it, digest to compare once read)."""
+        if self.state is None or self.options.force or dest is None:
+            return False, None
+        row = self.state.get(entry.real, dest)
+        if row is None:
+            return False, None
+        if self.options.mode == OUT:
+            try:
+                st = os.stat(dest)
+            except OSError:
+                return False, None
+            if (st.st_size, st.st_mtime_ns) != (row.out_size, row.out_mtime_ns):
+                return False, None  # the output was changed or removed: write it again
+        if (entry.size, entry.mtime_ns) == (row.size, row.mtime_ns):
+            return True, None
+        return False, row.digest if entry.size == row.size else None
+
+    def plan(self) -> Iterator[Entry | FileTask]:
+        """Every file met: a task to run, or an entry (skipped, failed, up to date)."""
+        o = self.options
+        skip_files = [p for p in (o.manifest, o.state) if p]
+        if self.state is not None:
+            skip_files.append(str(self.state.path))
+        walker = Walker(
+            o.include,
+            o.exclude,
+            in_place=o.mode == IN_PLACE,
+            skip_dirs=[self.out_root] if self.out_root else [],
+            skip_files=skip_files,
+        )
+        claimed: dict[str, str] = {}  # output path -> the source that writes it
+        for entry in walker.walk(o.paths):
+            dest, _ = self._dest(entry)
+            if entry.kind == "fail":
+                yield entry
+                continue
+            if entry.kind == "skip":
+                if entry.stale and o.mode == IN_PLACE:
+                    self._remove_stale(entry.source)
+                elif o.copy_skipped and o.mode == OUT and entry.reason in COPYABLE:
+                    self.entries[entry.source] = entry
+                    yield FileTask(entry.source, entry.source, "copy", dest)
+                else:
+                    yield entry
+                continue
+            key = dest if dest is not None else entry.real
+            first = claimed.setdefault(key, entry.source)
+            if first != entry.source or entry.source in self.entries:
+                if o.mode == OUT:
+                    reason = f"{entry.source}: same output path as {first}; not written"
+                    yield replace(entry, kind="fail", reason=reason)
+                continue  # the same file named twice: cleaned once
+            if dest is not None and o.mode == OUT and os.path.realpath(dest) == entry.real:
+                yield replace(entry, kind="fail", reason=f"{entry.source}: output is the input")
+                continue
+            self.entries[entry.source] = entry
+            fresh, known = self._freshness(entry, dest)
+            if fresh:
+                yield replace(entry, kind="up-to-date")
+            else:
+                yield FileTask(entry.source, entry.source, entry.kind, dest, known)
+
+    def _remove_stale(self, path: str) -> None:
+        try:
+            os.unlink(path)
+            self.summary.stale_removed += 1
+        except OSError:
+            pass
+
+    def _sweep_out_dir(self) -> None:
+        """After an interrupted --out run: remove its temporary files from DIR."""
+        assert self.out_root is not None
+        for folder, _dirs, files in os.walk(self.out_root):
+            for name in files:
+                if is_temp_name(name):
+                    self._remove_stale(os.path.join(folder, name))
+
+    # -- collecting ---------------------------------------------------------------------
+
+    def on_outcome(self, outcome: FileOutcome, task: FileTask) -> None:
+        """One file is done (or failed)."""
+        entry = self.entries[task.source]
+        if outcome.status == "copied":
+            outcome.reason = entry.reason
+        self.summary.add(outcome)
+        split = task.source in self.split
+        if outcome.status == "failed":
+            self.error(outcome.reason or outcome.name)
+        elif outcome.jsonl is not None and not split:
+            self._record_warnings(outcome.name, outcome.jsonl)
+        self._record_state(entry, task, outcome)
+        self._manifest_file(outcome, task, entry)
+        if outcome.jsonl is not None and not split and self.options.manifest_records:
+            self._manifest_records(task, entry, outcome.jsonl)
+        if split:
+            self.progress.advance(files=1)
+        else:
+            records = outcome.jsonl.records if outcome.jsonl is not None else 0
+            self.progress.advance(entry.size, files=1, records=records)
+
+    def on_chunk(self, task: FileTask, stats: JsonlStats, raw_bytes: int) -> None:
+        """A chunk of a large JSONL file was written."""
+        self._record_warnings(task.name, stats)
+        if self.options.manifest_records:
+            self._manifest_records(task, self.entries[task.source], stats)
+        self.progress.advance(raw_bytes, records=stats.records)
+
+    def _record_state(self, entry: Entry, task: FileTask, outcome: FileOutcome) -> None:
+        state, dest = self.state, task.dest
+        if state is None or dest is None or outcome.status == "copied":
+            return
+        if outcome.status == "failed":
+            state.forget(entry.real, dest)
+        elif self.options.mode == IN_PLACE:
+            if outcome.out_size is not None and outcome.out_digest is not None:
+                row = Row(outcome.out_size, outcome.out_mtime_ns or 0, outcome.out_digest)
+                state.put(entry.real, dest, row)
+        elif outcome.out_size is not None and outcome.digest is not None:
+            size, mtime = outcome.size or entry.size, outcome.mtime_ns or entry.mtime_ns
+            row = Row(size, mtime, outcome.digest, outcome.out_size, outcome.out_mtime_ns)
+            state.put(entry.real, dest, row)
+
+    def _manifest_file(self, outcome: FileOutcome, task: FileTask, entry: Entry) -> None:
+        if self.options.manifest is None:
+            return
+        line: dict[str, Any] = {
+            "source": outcome.name,
+            "dest": self._dest(entry)[1] if outcome.status != "failed" else None,
+            "status": outcome.status,
+        }
+        if outcome.reason:
+            line["reason"] = outcome.reason
+        line.update(outcome.report or {})
+        if outcome.format:
+            line["format"] = outcome.format
+        line["bytes"] = outcome.size
+        self.manifest.write(line)
+
+    def _manifest_records(self, task: FileTask, entry: Entry, stats: JsonlStats) -> None:
+        dest = self._dest(entry)[1]
+        for detail in stats.records_detail:
+            line = {"source": task.name, "dest": dest, "status": detail["status"]}
+            self.manifest.write({**line, **detail})
+
+    def _report_entry(self, entry: Entry) -> None:
+        """A file that needs no work: skipped, failed at planning, or up to date."""
+        line: dict[str, Any] = {"source": entry.source}
+        if entry.kind == "up-to-date":
+            self.summary.up_to_date += 1
+            self.summary.files_seen += 1
+            line.update(dest=self._dest(entry)[1], status="up-to-date")
+        elif entry.kind == "fail":
+            reason = entry.reason or f"{entry.source}: failed"
+            self.summary.fail(reason)
+            self.error(reason)
+            line.update(status="failed", reason=reason)
+        else:
+            self.summary.skip(entry.reason or "skipped")
+            line.update(status="skipped", reason=entry.reason)
+        self.manifest.write(line)
+        self.progress.advance(entry.size if entry.kind == "up-to-date" else 0, files=1)
+
+    # -- the loop -----------------------------------------------------------------------
+
+    def run(self) -> Summary:
+        o = self.options
+        self._check_paths()
+        self._open_state()
+        finished = False
+        try:
+            if self.state is not None and self.state.interrupted and self.out_root:
+                self._sweep_out_dir()
+            plan = list(self.plan())  # the whole walk first: totals for the progress bar
+            self.manifest = Manifest(o.manifest)
+            tasks = [t for t in plan if isinstance(t, FileTask)]
+            total = sum(self.entries[t.source].size for t in tasks)
+            total += sum(e.size for e in plan if isinstance(e, Entry) and e.kind == "up-to-date")
+            self.progress = ProgressBar(self.console, o.progress, len(plan), total)
+            with self.progress:
+                for item in plan:
+                    if isinstance(item, Entry):
+                        self._report_entry(item)
+                self._execute(tasks)
+            finished = True
+        except KeyboardInterrupt:
+            self.summary.interrupted = True
+        except BrokenProcessPool:
+            self.summary.aborted = "a worker process died; the files not reported are as they were"
+            self.error(self.summary.aborted)
+        finally:
+            if self.state is not None:
+                self.state.close(finished)
+            self.manifest.close()
+            self.summary.finish()
+        return self.summary
+
+    def _units(self, tasks: list[FileTask]) -> list[list[FileTask] | FileTask]:
+        """Batches of small files; large JSONL files on their own (split in chunks)."""
+        o = self.options
+        units: list[list[FileTask] | FileTask] = []
+        small: list[FileTask] = []
+        for t in tasks:
+            entry = self.entries[t.source]
+            estimate = entry.size * (8 if entry.rel.lower().endswith(".gz") else 1)
+            if t.kind == "jsonl" and estimate >= o.split_bytes:
+                units.append(t)
+            else:
+                small.append(t)
+        per_batch = max(1, min(BATCH_FILES, math.ceil(len(small) / (o.jobs * 8))))
+        batch: list[FileTask] = []
+        size = 0
+        for t in small:
+            batch.append(t)
+            size += self.entries[t.source].size
+            if len(batch) >= per_batch or size >= BATCH_BYTES:
+                units.append(batch)
+                batch, size = [], 0
+        if batch:
+            units.append(batch)
+        return units
+
+    def _execute(self, tasks: list[FileTask]) -> None:
+        o = self.options
+        units = self._units(tasks)
+        if not units:
+            return
+        parallel = o.jobs > 1 and (len(units) > 1 or isinstance(units[0], FileTask))
+        executor: Any = make_pool(o.jobs, self.config) if parallel else InlineExecutor(self.engine)
+        window = max(2, o.jobs * 4)
+        inflight: dict[Future[Any], tuple[Any, ...]] = {}
+        jobs: list[JsonlJob] = []
+        try:
+            for unit in units:
+                if isinstance(unit, list):
+                    self._collect(inflight, window)
+                    inflight[executor.submit(run_files, unit)] = (None, unit)
+                    continue
+                job = JsonlJob(unit, self)
+                jobs.append(job)
+                self.split.add(unit.source)
+                for seq, data, first_line, raw_bytes in job.chunks(o.chunk_bytes):
+                    self._collect(inflight, window)
+                    if job.failed is not None:
+                        break
+                    inflight[executor.submit(run_chunk, data, first_line)] = (job, seq, raw_bytes)
+                self._finish_jobs(jobs)
+            while inflight:
+                self._collect(inflight, 1)
+            self._finish_jobs(jobs)
+        except BaseException:
+            executor.shutdown(wait=True, cancel_futures=True)
+            for job in jobs:
+                job.abort()
+            raise
+        executor.shutdown(wait=True)
+
+    def _collect(self, inflight: dict[Future[Any], tuple[Any, ...]], window: int) -> None:
+        """Handle finished work until fewer than ``window`` tasks are in flight."""
+        while len(inflight) >= window:
+            done, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
+            for future in done:
+                job, *payload = inflight.pop(future)
+                if job is None:
+                    (batch,) = payload
+                    for task, outcome in zip(batch, future.result()):
+                        self.on_outcome(outcome, task)
+                    continue
+                seq, raw_bytes = payload
+                job.receive(seq, future, raw_bytes)
+                if job.complete and not job.finished:
+                    self.on_outcome(job.finish(), job.task)
+
+    def _finish_jobs(self, jobs: list[JsonlJob]) -> None:
+        for job in jobs:
+            if job.complete and not job.finished:
+                self.on_outcome(job.finish(), job.task)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def run_batch(options: BatchOptions, detector: Detector, console: Console | None = None) -> Summary:
+    """Run a batch clean (see :class:`BatchOptions`); raises :class:`UsageError`."""
+    console = console or Console(stderr=True, highlight=False)
+    runner = Runner(options, detector, console)
+    summary = runner.run()
+    if runner.warnings_hidden:
+        runner.warn(f"{runner.warnings_hidden:,} more record warnings not shown")
+    if not options.quiet:
+        render(console, summary)
+    return summary

@@ -1,0 +1,171 @@
+"""``clean``: whole folders and JSONL corpora, in parallel, safely (see paywall_cut.batch)."""
+
+from __future__ import annotations
+
+import codecs
+import json
+import os
+import sys
+
+import click
+
+from ..batch import DRY_RUN, IN_PLACE, OUT, BatchOptions, UsageError, run_batch
+from ..jsonl import JsonlOptions
+from . import EXIT_ERROR, EXIT_OK, cli, config_options, fail, make_detector, stderr_console
+
+EXIT_INTERRUPTED = 130
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _codec(option: str, name: str | None) -> str | None:
+    if name is None:
+        return None
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        fail(f"{option} {name}: unknown encoding")
+    return name
+
+
+@cli.command("clean")
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option(
+    "--out",
+    "out_dir",
+    metavar="DIR",
+    help="Write the cleaned tree here (a mirror of the input, unchanged files copied).",
+)
+@click.option("--in-place", is_flag=True, help="Rewrite the files themselves (atomically).")
+@click.option("--dry-run", is_flag=True, help="Only report what would be cut; write nothing.")
+@click.option(
+    "--include",
+    multiple=True,
+    metavar="GLOB",
+    help="Clean only files matching GLOB (repeatable; replaces the default formats).",
+)
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip matching files and folders.")
+@click.option("--field", default="text", show_default=True, help="JSONL: the text field to clean.")
+@click.option("--report-field", metavar="NAME", help="JSONL: add each record's report as NAME.")
+@click.option("--drop-empty", is_flag=True, help="JSONL: drop records whose text was all cut.")
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Worker processes (default 0: one per core).",
+)
+@click.option("--encoding", help="Input encoding of text files (default: detected per file).")
+@click.option(
+    "--output-encoding",
+    help="Write text files in this encoding (default: each file's own).",
+)
+@click.option(
+    "--manifest",
+    type=click.Path(dir_okay=False),
+    metavar="FILE.jsonl",
+    help="Write one JSON line per file: its report, source, dest and status.",
+)
+@click.option(
+    "--manifest-records",
+    is_flag=True,
+    help="Also one manifest line per JSONL record that was cut, dropped or skipped.",
+)
+@click.option(
+    "--summary-json",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    metavar="FILE",
+    help="Write the summary as JSON to FILE ('-': stdout).",
+)
+@click.option("--state", type=click.Path(dir_okay=False), help="Run state database (see docs).")
+@click.option("--force", is_flag=True, help="Process every input, even those up to date.")
+@click.option("--copy-skipped", is_flag=True, help="--out: copy files that are not cleaned, too.")
+@click.option("--no-progress", is_flag=True, help="No progress bar (none unless on a terminal).")
+@click.option("-q", "--quiet", is_flag=True, help="No warnings and no summary; errors only.")
+@config_options
+def clean(
+    paths: tuple[str, ...],
+    out_dir: str | None,
+    in_place: bool,
+    dry_run: bool,
+    include: tuple[str, ...],
+    exclude: tuple[str, ...],
+    field: str,
+    report_field: str | None,
+    drop_empty: bool,
+    jobs: int,
+    encoding: str | None,
+    output_encoding: str | None,
+    manifest: str | None,
+    manifest_records: bool,
+    summary_json: str | None,
+    state: str | None,
+    force: bool,
+    copy_skipped: bool,
+    no_progress: bool,
+    quiet: bool,
+) -> None:
+    """Clean every file under PATH... into --out DIR, or --in-place, or --dry-run.
+
+    Text, Markdown, HTML and JSONL files (and .gz of each) are cleaned; other files are
+    skipped and counted. Exit code 0 when every input was processed, 2 when any could not
+    be (each is reported with its path and reason) or on a usage error.
+    """
+    chosen = {OUT: out_dir is not None, IN_PLACE: in_place, DRY_RUN: dry_run}
+    modes = [mode for mode, on in chosen.items() if on]
+    if len(modes) != 1:
+        fail("choose exactly one of --out DIR, --in-place and --dry-run")
+    if manifest_records and not manifest:
+        fail("--manifest-records needs --manifest FILE")
+    if copy_skipped and out_dir is None:
+        fail("--copy-skipped goes with --out DIR")
+    if report_field is not None and report_field == field:
+        fail("--report-field must differ from --field")
+    options = BatchOptions(
+        paths=paths,
+        mode=modes[0],
+        out_dir=out_dir,
+        include=include,
+        exclude=exclude,
+        jsonl=JsonlOptions(field=field, report_field=report_field, drop_empty=drop_empty),
+        encoding=_codec("--encoding", encoding),
+        output_encoding=_codec("--output-encoding", output_encoding),
+        jobs=jobs or _cores(),
+        manifest=manifest,
+        manifest_records=manifest_records,
+        state=state,
+        force=force,
+        copy_skipped=copy_skipped,
+        progress=not no_progress and sys.stderr.isatty(),
+        quiet=quiet,
+    )
+    detector = make_detector()
+    console = stderr_console()
+    try:
+        summary = run_batch(options, detector, console)
+    except UsageError as e:
+        fail(str(e))
+    code = EXIT_OK if summary.ok else EXIT_ERROR
+    if summary.records and summary.records_skipped == summary.records:
+        console.print(
+            f"error: no JSONL record has a string field {field!r} (see --field)",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        code = EXIT_ERROR
+    if summary_json:
+        text = json.dumps(summary.to_dict(), ensure_ascii=False, indent=1) + "\n"
+        if summary_json == "-":
+            click.echo(text, nl=False)
+        else:
+            with open(summary_json, "w", encoding="utf-8") as fh:
+                fh.write(text)
+    if summary.interrupted:
+        code = EXIT_INTERRUPTED
+    sys.exit(code)
