@@ -14,11 +14,12 @@ The module has no I/O and no dependency on the command line, rich or the file la
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from .decide import DecideParams, Decision, decide
 from .document import Document
-from .evidence import EvidenceParams, EvidenceReader, LineEvidence
+from .evidence import EvidenceParams, EvidenceReader, ExtraEvidence, LineEvidence
 from .prefilter import make_scanner, needs_fold
 from .result import Cut, HitReport, LineReport, Result, preview
 from .rules import RuleSet, fold, load_rules
@@ -58,23 +59,39 @@ class Detector:
             else None
         )
 
-    def cut(self, text: str, explain: bool = False) -> Result:
-        """Cut one document. With ``explain``, the result carries a report of every line."""
+    def cut(
+        self,
+        text: str,
+        explain: bool = False,
+        *,
+        extra: Mapping[int, ExtraEvidence] | None = None,
+        decide_params: DecideParams | None = None,
+    ) -> Result:
+        """Cut one document. With ``explain``, the result carries a report of every line.
+
+        Hooks for callers that know more than the text (``html.py``), both absent for
+        plain text: ``extra`` adds evidence to lines (0-based index -> ExtraEvidence, see
+        ``evidence.py``; a zero score is ignored), ``decide_params`` replaces the settings'
+        decision parameters for this document.
+        """
         doc = Document.from_text(text)
-        evidence, xs = self.evidence(doc)
-        decision = decide(doc.lines, evidence, xs, self.settings.decide)
+        evidence, xs = self.evidence(doc, extra)
+        decision = decide(doc.lines, evidence, xs, decide_params or self.settings.decide)
         return self._result(doc, evidence, xs, decision, explain)
 
     # -- stages ------------------------------------------------------------------
 
-    def evidence(self, doc: Document) -> tuple[dict[int, LineEvidence], dict[int, float]]:
+    def evidence(
+        self, doc: Document, extra: Mapping[int, ExtraEvidence] | None = None
+    ) -> tuple[dict[int, LineEvidence], dict[int, float]]:
         """Evidence of the candidate lines, and ``x`` of every non-blank line (when any)."""
         lines = doc.lines
         joined = "\n".join(lines)
         if needs_fold(joined):
             joined = fold(joined)
         candidates = self.scanner.scan(joined)
-        if not candidates:
+        extra = {i: e for i, e in (extra or {}).items() if e.score and lines[i].strip()}
+        if not candidates and not extra:
             return {}, {}
         reader = self.reader
         evidence: dict[int, LineEvidence] = {}
@@ -86,6 +103,12 @@ class Detector:
             reader.rule_hits(line, targets, ev)
             if ev.hits:
                 evidence[i] = ev
+        for i, e in extra.items():  # evidence from outside the text (HTML: the DOM)
+            if self._keep is not None and self._keep.search(lines[i]):
+                continue
+            ev = evidence.setdefault(i, LineEvidence(i, len(lines[i].strip())))
+            ev.extra, ev.extra_anchor = e.score, e.anchor
+            ev.notes.append(e.note)
         if not evidence:
             return {}, {}
         # shape features near the hits

@@ -10,6 +10,13 @@ Formats (by name, then by sniffing):
   extension): lines, kept verbatim.
 - ``jsonl``: JSON Lines (``.jsonl``, ``.ndjson``): the text field of each record is
   cleaned, everything else kept, untouched records byte for byte (:mod:`.jsonl`).
+- ``html``: web pages (``.html``, ``.htm``, ``.xhtml``, ``.shtml``, or sniffed: a doctype,
+  ``<html``, ``<head``, ``<body``, or mostly tags): lines from the block elements, DOM
+  evidence, cut elements (:mod:`.html`). ``output_format`` chooses the output: ``"html"``
+  (the default here: the page with the cut elements removed, so that ``clean`` and
+  ``check --fix`` keep files HTML) or ``"text"`` (the kept text, UTF-8; ``changed`` is then
+  always true, ``results[0].changed`` says whether a prompt was cut). Other formats
+  ignore ``output_format``.
 - gzip: any of these compressed (``.gz``, or sniffed by the gzip magic bytes): processed
   as the format inside, and compressed again only when something changed.
 """
@@ -27,6 +34,7 @@ from .jsonl import JSONL_SUFFIXES, JsonlError, JsonlOptions, clean_bytes
 from .result import Result
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text", ".rst")
+HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
 
 
 @dataclass
@@ -43,8 +51,19 @@ class Processed:
 
 def detect_format(name: str, data: bytes) -> str:
     """The format of an input, from its name (``-`` for stdin) and first bytes."""
-    if strip_gz(name).lower().endswith(JSONL_SUFFIXES):
+    lower = strip_gz(name).lower()
+    if lower.endswith(JSONL_SUFFIXES):
         return "jsonl"
+    if lower.endswith(HTML_SUFFIXES):
+        return "html"
+    if (
+        not lower.endswith(TEXT_SUFFIXES)
+        and data[:512].lstrip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe")[:1] == b"<"
+    ):
+        from .html import looks_like_html  # imports beautifulsoup4: only for likely pages
+
+        if looks_like_html(data):
+            return "html"
     return "text"
 
 
@@ -56,13 +75,34 @@ def process(
     encoding: str | None = None,
     fmt: str | None = None,
     jsonl: JsonlOptions | None = None,
+    output_format: str | None = None,
 ) -> Processed:
-    """Clean one input. Raises :class:`paywall_cut.files.InputError` on bad input."""
+    """Clean one input. Raises :class:`paywall_cut.files.InputError` on bad input.
+
+    ``output_format`` (``"html"`` or ``"text"``) applies to HTML input only (see above).
+    """
     if data[:2] == GZIP_MAGIC:
-        return _process_gzip(data, name, detector, encoding=encoding, fmt=fmt, jsonl=jsonl)
+        return _process_gzip(
+            data,
+            name,
+            detector,
+            encoding=encoding,
+            fmt=fmt,
+            jsonl=jsonl,
+            output_format=output_format,
+        )
     fmt = fmt or detect_format(name, data)
     if fmt == "jsonl":
         return _process_jsonl(data, name, detector, jsonl or JsonlOptions())
+    if fmt == "html":
+        from .html import clean_html
+
+        out, result, report, enc = clean_html(
+            data, name, detector, encoding=encoding, output=output_format or "html"
+        )
+        report["source"] = name
+        report["format"] = "html"
+        return Processed(out, out != data, "html", [result], report, enc)
     decoded = decode(data, encoding, name=name)
     result = detector.cut(decoded.text)
     out = result.text.encode(decoded.encoding, "surrogatepass") if result.changed else data
