@@ -4,7 +4,7 @@
    (:mod:`.state`): an up-to-date file is not even read;
 2. **work** - small files go to the worker processes in batches (:mod:`.work`); a large
    JSONL file is read here in chunks of whole lines which the workers clean in parallel
-   and which are written back here, in order, into one temporary file (:class:`JsonlJob`);
+   and which are written back here, in order, into one temporary file (:mod:`.split`);
    only a bounded number of chunks is ever in flight, so memory stays flat;
 3. **collect** - each outcome updates the summary, the progress bar, the manifest and
    the run state (a state row is written only once its output is in place).
@@ -14,28 +14,26 @@ With ``--jobs 1`` the same code runs every task in this process.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import io
 import json
 import math
-import multiprocessing
 import os
-import shutil
-from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from rich.console import Console
 
 from .. import __version__
 from ..detector import Detector
-from ..files import atomic_writer, is_temp_name
-from ..formats import GZIP_LEVEL, GZIP_MAGIC
-from ..jsonl import JsonlError, JsonlOptions, JsonlStats
+from ..files import is_temp_name
+from ..jsonl import JsonlOptions, JsonlStats
+from .manifest import Manifest, ManifestError
+from .pool import InlineExecutor, make_pool
+from .split import JsonlJob
 from .state import STATE_NAME, Row, State, default_in_place_state
 from .summary import ProgressBar, Summary, render
 from .walk import Entry, Walker
@@ -47,9 +45,6 @@ from .work import (
     FileOutcome,
     FileTask,
     WorkConfig,
-    file_digest,
-    init_worker,
-    read_error,
     run_chunk,
     run_files,
 )
@@ -88,285 +83,6 @@ class BatchOptions:
     chunk_bytes: int = 1 << 20  # bytes of whole lines per chunk
 
 
-# -- executors -----------------------------------------------------------------------------
-
-
-class InlineExecutor:
-    """The executor of ``--jobs 1``: runs each task at once, in this process."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-
-    def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
-        future: Future[Any] = Future()
-        method = self.engine.files if fn is run_files else self.engine.chunk
-        try:
-            future.set_result(method(*args))
-        except Exception as e:
-            future.set_exception(e)
-        return future
-
-    def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
-        pass
-
-
-def make_pool(jobs: int, config: WorkConfig) -> ProcessPoolExecutor:
-    """Worker processes, each building its own detector from the config.
-
-    ``forkserver`` (where available) starts workers from a clean server process, so the
-    threads of this one (the progress bar) are never forked.
-    """
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    if context.get_start_method() == "forkserver":
-        context.set_forkserver_preload(["paywall_cut.batch.work"])
-    return ProcessPoolExecutor(
-        max_workers=jobs, mp_context=context, initializer=init_worker, initargs=(config,)
-    )
-
-
-# -- the manifest --------------------------------------------------------------------------
-
-
-class Manifest:
-    """``--manifest FILE.jsonl``: one JSON line per file (and per record cut with
-    ``--manifest-records``), written to a temporary file renamed into place at the end."""
-
-    def __init__(self, path: str | None) -> None:
-        self._writer: Any = None
-        self._fh: IO[bytes] | None = None
-        if path:
-            try:
-                self._writer = atomic_writer(path)
-                self._fh = self._writer.__enter__()
-            except OSError as e:
-                raise UsageError(f"--manifest {path}: {e.strerror or e}") from None
-
-    def write(self, line: dict[str, Any]) -> None:
-        if self._fh is not None:
-            self._fh.write(json.dumps(line, ensure_ascii=False).encode("utf-8") + b"\n")
-
-    def close(self) -> None:
-        if self._writer is not None:
-            self._writer.__exit__(None, None, None)
-            self._writer = self._fh = None
-
-
-# -- large JSONL files, in chunks --------------------------------------------------------
-
-
-class _Discard(Exception):
-    """Thrown into an atomic writer to drop its temporary file."""
-
-
-class _HashingReader(io.RawIOBase):
-    """A raw reader that hashes and counts the bytes of the file it reads."""
-
-    def __init__(self, fh: IO[bytes]) -> None:
-        self.fh = fh
-        self.hash = hashlib.blake2b(digest_size=16)
-        self.pos = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        data = self.fh.read(len(buffer))
-        buffer[: len(data)] = data
-        self.hash.update(data)
-        self.pos += len(data)
-        return len(data)
-
-
-class JsonlJob:
-    """One large JSONL file (plain or gzip): read here in chunks of whole lines, cleaned by
-    the workers, written back here in order into a temporary file, put in place at the
-    end only if every line was JSON (else the file is left as it was)."""
-
-    def __init__(self, task: FileTask, runner: Runner) -> None:
-        self.task, self.runner = task, runner
-        self.mode = runner.options.mode
-        self.stats = JsonlStats()
-        self.failed: str | None = None
-        self.changed = False
-        self.packed = False
-        self.done_reading = False
-        self.finished = False
-        self.handed_out = 0  # chunks read and handed out
-        self.next_write = 0  # sequence number of the next chunk to write
-        self.pending: dict[int, tuple[bytes, JsonlStats, int]] = {}  # arrived out of order
-        self.size = self.mtime_ns = 0
-        self.digest: str | None = None
-        self._before: os.stat_result | None = None
-        self._writer: Any = None
-        self._out: IO[bytes] | None = None
-
-    def chunks(self, chunk_bytes: int) -> Iterator[tuple[int, bytes, int, int]]:
-        """(sequence number, whole lines, number of the first line, raw bytes) per chunk."""
-        flags = os.O_RDONLY | (getattr(os, "O_NOFOLLOW", 0) if self.mode == IN_PLACE else 0)
-        try:
-            raw = os.fdopen(os.open(self.task.source, flags), "rb")
-        except OSError as e:
-            self.failed = read_error(self.task.name, e)
-            return
-        with raw:
-            st = self._before = os.fstat(raw.fileno())
-            self.size, self.mtime_ns = st.st_size, st.st_mtime_ns
-            hashing = _HashingReader(raw)
-            buffered = io.BufferedReader(hashing, buffer_size=1 << 20)
-            self.packed = buffered.peek(2)[:2] == GZIP_MAGIC
-            reader: IO[bytes] = (
-                gzip.GzipFile(fileobj=buffered, mode="rb") if self.packed else buffered
-            )
-            if not self._open_output():
-                return
-            line, done = 1, 0
-            try:
-                while self.failed is None:
-                    data = reader.read(chunk_bytes)
-                    if not data:
-                        break
-                    if not data.endswith(b"\n"):
-                        data += reader.readline()
-                    seq, raw_bytes, done = self.handed_out, hashing.pos - done, hashing.pos
-                    self.handed_out += 1
-                    yield seq, data, line, raw_bytes
-                    line += data.count(b"\n")
-            except (OSError, EOFError, gzip.BadGzipFile) as e:
-                self.failed = f"{self.task.name}: cannot read: {e}"
-            self.digest = hashing.hash.hexdigest()
-        self.done_reading = True
-
-    def _mode(self) -> int:
-        assert self._before is not None
-        return self._before.st_mode & 0o777 & ~self.runner.umask
-
-    def _open_output(self) -> bool:
-        if self.mode == DRY_RUN or self.task.dest is None:
-            return True
-        try:
-            if self.mode == OUT:
-                self.runner.engine.ensure_folder(os.path.dirname(self.task.dest))
-                self._writer = atomic_writer(self.task.dest, mode=self._mode())
-            else:
-                self._writer = atomic_writer(self.task.dest)
-            out = self._writer.__enter__()
-        except Exception as e:
-            self.failed = f"{self.task.name}: cannot write: {getattr(e, 'strerror', None) or e}"
-            self._writer = None
-            return False
-        self._out = (
-            gzip.GzipFile(filename="", fileobj=out, mode="wb", compresslevel=GZIP_LEVEL, mtime=0)
-            if self.packed
-            else out
-        )
-        return True
-
-    def receive(self, seq: int, future: Future[Any], raw_bytes: int) -> None:
-        """A chunk came back: write it, and any that waited for it, in order."""
-        if self.failed is not None:
-            return
-        try:
-            out, stats = future.result()
-        except JsonlError as e:
-            self.failed = f"{self.task.name}:{e.line}: {e.reason}"
-            return
-        except BrokenProcessPool:
-            raise
-        except Exception as e:
-            self.failed = f"{self.task.name}: internal error: {e!r}"
-            return
-        self.pending[seq] = (out, stats, raw_bytes)
-        while self.next_write in self.pending and self.failed is None:
-            out, stats, raw_bytes = self.pending.pop(self.next_write)
-            self.next_write += 1
-            try:
-                if self._out is not None:
-                    self._out.write(out)
-            except OSError as e:
-                self.failed = f"{self.task.name}: cannot write: {e.strerror or e}"
-            self.changed = self.changed or bool(stats.changed or stats.dropped)
-            self.stats.add(stats)
-            self.runner.on_chunk(self.task, stats, raw_bytes)
-
-    @property
-    def complete(self) -> bool:
-        return self.failed is not None or (self.done_reading and self.next_write == self.handed_out)
-
-    def finish(self) -> FileOutcome:
-        """Put the output in place (or drop it) and say what happened."""
-        self.finished = True
-        name = self.task.name
-        try:
-            if self.failed is None and self._writer is not None:
-                self._commit()
-        except OSError as e:
-            self.failed = f"{name}: cannot write: {e.strerror or e}"
-        finally:
-            self.abort()
-        if self.failed is not None:
-            return FileOutcome(name, "failed", self.failed)
-        stats = self.stats
-        status = "cleaned" if stats.cut else "rewritten" if self.changed else "unchanged"
-        outcome = FileOutcome(name, status, format="jsonl", size=self.size)
-        outcome.mtime_ns, outcome.digest, outcome.jsonl = self.mtime_ns, self.digest, stats
-        outcome.chars_total, outcome.chars_cut, outcome.rules = (
-            stats.chars_total,
-            stats.chars_cut,
-            stats.rules,
-        )
-        if self.runner.config.reports:
-            outcome.report = stats.report()
-            outcome.report["format"] = "jsonl"
-            if self.packed:
-                outcome.report["compression"] = "gzip"
-        if self.mode != DRY_RUN and self.task.dest:
-            try:
-                st = os.stat(self.task.dest)
-                outcome.out_size, outcome.out_mtime_ns = st.st_size, st.st_mtime_ns
-                if self.mode == IN_PLACE:
-                    changed = self.changed
-                    outcome.out_digest = file_digest(self.task.dest) if changed else self.digest
-            except OSError:
-                pass
-        return outcome
-
-    def _commit(self) -> None:
-        if isinstance(self._out, gzip.GzipFile):
-            self._out.close()
-        if self.mode == IN_PLACE:
-            if not self.changed:
-                return  # nothing to write: the file is not touched (abort drops the copy)
-            now, before = os.lstat(self.task.source), self._before
-            assert before is not None
-            if (now.st_size, now.st_mtime_ns, now.st_ino) != (
-                before.st_size,
-                before.st_mtime_ns,
-                before.st_ino,
-            ):
-                self.failed = f"{self.task.name}: changed while it was being cleaned; left as is"
-                return
-        elif not self.changed and self.packed:
-            # nothing changed inside a gzip file: the output is its very bytes
-            self._writer.__exit__(_Discard, _Discard(), None)
-            self._writer = None
-            dest = self.task.dest or ""
-            with atomic_writer(dest, mode=self._mode()) as fh, open(self.task.source, "rb") as src:
-                shutil.copyfileobj(src, fh, 1 << 20)
-            return
-        self._writer.__exit__(None, None, None)
-        self._writer = None
-
-    def abort(self) -> None:
-        """Drop the temporary output, if any: the file stays as it was."""
-        if self._writer is not None:
-            try:
-                self._writer.__exit__(_Discard, _Discard(), None)
-            except Exception:
-                pass
-            self._writer = None
-
-
 # -- the run -------------------------------------------------------------------------------
 
 
@@ -379,7 +95,6 @@ class Runner:
         self.console = console
         self.summary = Summary(mode=options.mode)
         self.warnings_shown = self.warnings_hidden = 0
-        self.umask = _umask()
         self.out_root = os.path.realpath(options.out_dir) if options.out_dir else None
         self.config = WorkConfig(
             ruleset=detector.ruleset,
@@ -396,8 +111,8 @@ class Runner:
         self.state: State | None = None
         self.manifest = Manifest(None)
         self.progress = ProgressBar(console, False, 0, 0)
-        self.entries: dict[str, Entry] = {}  # by source path, files to process
-        self.split: set[str] = set()  # sources cleaned chunk by chunk (JsonlJob)
+        self.entries: dict[str, Entry] = {}  # files to process, by FileTask.key
+        self.split: set[str] = set()  # keys of the files cleaned chunk by chunk (JsonlJob)
 
     # -- setup ------------------------------------------------------------------------
 
@@ -504,37 +219,33 @@ class Runner:
             skip_dirs=[self.out_root] if self.out_root else [],
             skip_files=skip_files,
         )
-        claimed: dict[str, str] = {}  # output path -> the source that writes it
         for entry in walker.walk(o.paths):
             dest, _ = self._dest(entry)
-            if entry.kind == "fail":
+            kind = entry.kind
+            if kind == "skip" and entry.stale and o.mode == IN_PLACE:
+                self._remove_stale(entry.source)
+                continue
+            if kind == "skip" and o.copy_skipped and o.mode == OUT and entry.reason in COPYABLE:
+                kind = "copy"
+            if kind in ("skip", "fail"):
                 yield entry
                 continue
-            if entry.kind == "skip":
-                if entry.stale and o.mode == IN_PLACE:
-                    self._remove_stale(entry.source)
-                elif o.copy_skipped and o.mode == OUT and entry.reason in COPYABLE:
-                    self.entries[entry.source] = entry
-                    yield FileTask(entry.source, entry.source, "copy", dest)
-                else:
-                    yield entry
-                continue
-            key = dest if dest is not None else entry.real
-            first = claimed.setdefault(key, entry.source)
-            if first != entry.source or entry.source in self.entries:
-                if o.mode == OUT:
-                    reason = f"{entry.source}: same output path as {first}; not written"
+            key = dest if dest is not None else entry.real  # one task per output
+            first = self.entries.get(key)
+            if first is not None:
+                if first.real != entry.real:
+                    reason = f"{entry.source}: same output path as {first.source}; not written"
                     yield replace(entry, kind="fail", reason=reason)
                 continue  # the same file named twice: cleaned once
             if dest is not None and o.mode == OUT and os.path.realpath(dest) == entry.real:
                 yield replace(entry, kind="fail", reason=f"{entry.source}: output is the input")
                 continue
-            self.entries[entry.source] = entry
-            fresh, known = self._freshness(entry, dest)
+            self.entries[key] = entry
+            fresh, known = self._freshness(entry, dest) if kind != "copy" else (False, None)
             if fresh:
                 yield replace(entry, kind="up-to-date")
             else:
-                yield FileTask(entry.source, entry.source, entry.kind, dest, known)
+                yield FileTask(entry.source, entry.source, kind, dest, known, key)
 
     def _remove_stale(self, path: str) -> None:
         try:
@@ -555,11 +266,11 @@ class Runner:
 
     def on_outcome(self, outcome: FileOutcome, task: FileTask) -> None:
         """One file is done (or failed)."""
-        entry = self.entries[task.source]
+        entry = self.entries[task.key]
         if outcome.status == "copied":
             outcome.reason = entry.reason
         self.summary.add(outcome)
-        split = task.source in self.split
+        split = task.key in self.split
         if outcome.status == "failed":
             self.error(outcome.reason or outcome.name)
         elif outcome.jsonl is not None and not split:
@@ -578,7 +289,7 @@ class Runner:
         """A chunk of a large JSONL file was written."""
         self._record_warnings(task.name, stats)
         if self.options.manifest_records:
-            self._manifest_records(task, self.entries[task.source], stats)
+            self._manifest_records(task, self.entries[task.key], stats)
         self.progress.advance(raw_bytes, records=stats.records)
 
     def _record_state(self, entry: Entry, task: FileTask, outcome: FileOutcome) -> None:
@@ -647,9 +358,12 @@ class Runner:
             if self.state is not None and self.state.interrupted and self.out_root:
                 self._sweep_out_dir()
             plan = list(self.plan())  # the whole walk first: totals for the progress bar
-            self.manifest = Manifest(o.manifest)
+            try:
+                self.manifest = Manifest(o.manifest)
+            except ManifestError as e:
+                raise UsageError(str(e)) from None
             tasks = [t for t in plan if isinstance(t, FileTask)]
-            total = sum(self.entries[t.source].size for t in tasks)
+            total = sum(self.entries[t.key].size for t in tasks)
             total += sum(e.size for e in plan if isinstance(e, Entry) and e.kind == "up-to-date")
             self.progress = ProgressBar(self.console, o.progress, len(plan), total)
             with self.progress:
@@ -676,7 +390,7 @@ class Runner:
         units: list[list[FileTask] | FileTask] = []
         small: list[FileTask] = []
         for t in tasks:
-            entry = self.entries[t.source]
+            entry = self.entries[t.key]
             estimate = entry.size * (8 if entry.rel.lower().endswith(".gz") else 1)
             if t.kind == "jsonl" and estimate >= o.split_bytes:
                 units.append(t)
@@ -687,7 +401,7 @@ class Runner:
         size = 0
         for t in small:
             batch.append(t)
-            size += self.entries[t.source].size
+            size += self.entries[t.key].size
             if len(batch) >= per_batch or size >= BATCH_BYTES:
                 units.append(batch)
                 batch, size = [], 0
@@ -711,9 +425,9 @@ class Runner:
                     self._collect(inflight, window)
                     inflight[executor.submit(run_files, unit)] = (None, unit)
                     continue
-                job = JsonlJob(unit, self)
+                job = JsonlJob(unit, self.engine, self.on_chunk)
                 jobs.append(job)
-                self.split.add(unit.source)
+                self.split.add(unit.key)
                 for seq, data, first_line, raw_bytes in job.chunks(o.chunk_bytes):
                     self._collect(inflight, window)
                     if job.failed is not None:
@@ -750,12 +464,6 @@ class Runner:
         for job in jobs:
             if job.complete and not job.finished:
                 self.on_outcome(job.finish(), job.task)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def run_batch(options: BatchOptions, detector: Detector, console: Console | None = None) -> Summary:

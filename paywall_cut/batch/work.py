@@ -50,6 +50,7 @@ class FileTask:
     kind: str  # "doc", "jsonl" or "copy"
     dest: str | None = None  # where to write (None for --dry-run; the source in place)
     known_digest: str | None = None  # skip the work when the input still has this digest
+    key: str = ""  # the runner's name for this task (its output path, or the input's)
 
 
 @dataclass
@@ -126,7 +127,7 @@ class Engine:
         self.config = config
         self.detector = detector or Detector(config.ruleset, config.settings)
         self._folders_ok: set[str] = set()
-        self._umask = _umask()
+        self.umask = _umask()
 
     # -- whole files --------------------------------------------------------------------
 
@@ -249,7 +250,7 @@ class Engine:
     def _write(self, dest: str, data: bytes, source_mode: int) -> None:
         """Write an output under --out DIR, atomically, never outside DIR."""
         self.ensure_folder(os.path.dirname(dest))
-        with atomic_writer(dest, mode=source_mode & ~self._umask & 0o7777) as fh:
+        with atomic_writer(dest, mode=source_mode & ~self.umask & 0o7777) as fh:
             fh.write(data)
 
     def ensure_folder(self, folder: str) -> None:

@@ -1,0 +1,44 @@
+"""``--manifest FILE.jsonl``: one JSON line per file, and per JSONL record with
+``--manifest-records``.
+
+Each line is the report of the file (schema ``paywall-cut/report/1``: for a JSONL file,
+its record counts and characters; for a record, its full report plus ``line`` and
+``id``) with ``source``, ``dest`` (null for --dry-run and failures), ``status`` (cleaned,
+unchanged, rewritten, up-to-date, copied, skipped, failed, and for records dropped) and,
+when something went wrong or was skipped, ``reason``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import IO, Any
+
+from ..files import atomic_writer
+
+
+class ManifestError(Exception):
+    """The manifest file cannot be written."""
+
+
+class Manifest:
+    """``--manifest FILE.jsonl``: one JSON line per file (and per record cut with
+    ``--manifest-records``), written to a temporary file renamed into place at the end."""
+
+    def __init__(self, path: str | None) -> None:
+        self._writer: Any = None
+        self._fh: IO[bytes] | None = None
+        if path:
+            try:
+                self._writer = atomic_writer(path)
+                self._fh = self._writer.__enter__()
+            except OSError as e:
+                raise ManifestError(f"--manifest {path}: {e.strerror or e}") from None
+
+    def write(self, line: dict[str, Any]) -> None:
+        if self._fh is not None:
+            self._fh.write(json.dumps(line, ensure_ascii=False).encode("utf-8") + b"\n")
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.__exit__(None, None, None)
+            self._writer = self._fh = None
