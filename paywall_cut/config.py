@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import formats
 from .decide import DecideParams
 from .detector import Detector, Settings
 from .rules import RuleError, RuleSet, builtin_langs, load_rules
@@ -68,23 +67,6 @@ def _number(low: float, high: float | None, *, low_open: bool) -> Callable[[Any]
         return float(value)
 
     return check
-
-
-def supported_suffixes() -> tuple[str, ...]:
-    """File name endings of the formats :func:`paywall_cut.formats.process` reads."""
-    known = getattr(formats, "SUFFIXES", None)
-    if known is None:
-        known = (
-            formats.TEXT_SUFFIXES
-            + getattr(formats, "JSONL_SUFFIXES", ())
-            + getattr(formats, "HTML_SUFFIXES", ())
-        )
-    return tuple(known) + tuple(f"{s}.gz" for s in known)
-
-
-def default_include() -> tuple[str, ...]:
-    """Globs of the file names that :mod:`paywall_cut.formats` reads (and their ``.gz``)."""
-    return tuple(f"*{s}" for s in supported_suffixes())
 
 
 def _strings(value: Any) -> tuple[str, ...]:
@@ -198,17 +180,17 @@ KEYS: dict[str, Key] = {
         ),
         Key(
             "include",
-            default_include,
+            (),
             _strings,
-            "globs of files to read when walking a folder (default: every supported format)",
-            'include = ["*.txt", "*.md"]',
+            "globs of files to read when walking a folder (empty: every supported format)",
+            'include = ["*.txt", "**/articles/*.md"]',
         ),
         Key(
             "exclude",
             (),
             _strings,
             "globs of files or folders to skip (also when named on the command line)",
-            'exclude = ["drafts/", "*.orig.txt"]',
+            'exclude = ["drafts", "*.orig.txt", "archive/2019/**"]',
         ),
     )
 }

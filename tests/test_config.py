@@ -34,7 +34,7 @@ ARTICLE = (
     "association expects the trend to continue into the next quarter as well.\n"
     "\n"
 )
-WIDGET_PITCH = ARTICLE + "Join the Widget Club today!\n"
+WIDGET_PITCH = ARTICLE + "Widget Club card holders only\n"
 
 
 def run(*args: str, input: bytes | str | None = None):
@@ -182,10 +182,19 @@ def test_include_and_exclude(project: Path, seed_text: str) -> None:
     write(project / ".paywall-cut.toml", 'include = ["*.page"]\nexclude = ["drafts/"]\n')
     r = run("check", "scraped")
     assert "scraped/b.page:13:" in r.stdout and "1 file checked" in r.stdout
-    # exclude applies to files named on the command line too (pre-commit names them)
-    write(project / ".paywall-cut.toml", 'exclude = ["scraped/drafts/*.txt"]\n')
-    r = run("check", "scraped/drafts/c.txt")
-    assert r.exit_code == 0 and "0 files checked" in r.stdout
+    # path globs: * stays within a folder, ** crosses folders
+    write(project / ".paywall-cut.toml", 'exclude = ["*/c.txt"]\n')
+    assert "2 files checked" in run("check", ".").stdout
+    write(project / ".paywall-cut.toml", 'exclude = ["**/c.txt"]\n')
+    assert "1 file checked" in run("check", ".").stdout
+    # exclude applies to files named on the command line too (pre-commit names them),
+    # relative to the configuration's folder, and through their folders
+    for glob in ("scraped/drafts/*.txt", "drafts", "drafts/", "scraped/**", "c.txt"):
+        write(project / ".paywall-cut.toml", f'exclude = ["{glob}"]\n')
+        r = run("check", "scraped/drafts/c.txt")
+        assert r.exit_code == 0 and "0 files checked" in r.stdout, glob
+    write(project / ".paywall-cut.toml", 'exclude = ["scraped/*.txt"]\n')
+    assert run("check", "scraped/drafts/c.txt").exit_code == 1
 
 
 def test_cut_honours_the_configuration_too(project: Path, seed_text: str) -> None:

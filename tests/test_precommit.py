@@ -23,7 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from paywall_cut.config import supported_suffixes
+from paywall_cut.batch.walk import FORMAT_SUFFIXES
+from paywall_cut.formats import HTML_SUFFIXES
 
 from .conftest import ROOT, SEED
 
@@ -167,8 +168,9 @@ def test_manifest_hooks_and_their_files() -> None:
     for hook in hooks.values():
         assert hook["language"] == "python"
         files = re.compile(hook["files"])
-        for suffix in supported_suffixes():  # every format check reads ...
-            assert files.search(f"dir/a{suffix}") and files.search(f"A{suffix.upper()}")
+        for suffix in FORMAT_SUFFIXES + HTML_SUFFIXES:  # every format check reads ...
+            for name in (f"dir/a{suffix}", f"A{suffix.upper()}", f"a{suffix}.gz"):
+                assert files.search(name), name
         for other in ("setup.py", "pyproject.toml", "data.json", "a.txt.bak", "x.tar.gz"):
             assert not files.search(other), other  # ... and nothing else
 

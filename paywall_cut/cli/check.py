@@ -12,7 +12,6 @@ Exit codes: 0 nothing to cut, 1 something would be cut (or ``--fix`` changed a f
 from __future__ import annotations
 
 import difflib
-import fnmatch
 import gzip
 import json
 import os
@@ -24,6 +23,7 @@ from typing import Any, NoReturn
 
 import click
 
+from ..batch.walk import Globs, Walker
 from ..config import KEYS, Config, ConfigError
 from ..files import InputError, atomic_write, decode, read_source
 from ..formats import Processed, process
@@ -45,64 +45,38 @@ CHECK_SCHEMA = "paywall-cut/check/1"
 # -- which files ------------------------------------------------------------------------
 
 
-def _matches(rel: str, patterns: Iterable[str], is_dir: bool) -> bool:
-    """Does a relative POSIX path match any glob?
+def excluded(name: str, globs: Globs, root: Path) -> bool:
+    """Is a file named on the command line excluded?
 
-    A glob ending in ``/`` matches folders only. A glob without ``/`` matches the name of
-    the file or of any folder above it; one with ``/`` matches the whole relative path.
+    It is when a walk from ``root`` (the folder of the configuration file, else the current
+    directory) would not reach it: an ``exclude`` glob matches its path relative to
+    ``root``, or the path of one of its folders (``drafts`` and ``drafts/`` exclude
+    ``drafts/a.txt``, as pre-commit names it).
     """
-    parts = rel.split("/")
-    for pattern in patterns:
-        dir_only = pattern.endswith("/")
-        pattern = pattern.rstrip("/")
-        if dir_only and not is_dir:
-            # a file matches "drafts/" when one of its folders does
-            if "/" not in pattern and any(fnmatch.fnmatchcase(p, pattern) for p in parts[:-1]):
-                return True
-            continue
-        if "/" in pattern:
-            if fnmatch.fnmatchcase(rel, pattern.lstrip("/")) or fnmatch.fnmatchcase(
-                rel, pattern.lstrip("/") + "/*"
-            ):
-                return True
-        elif any(fnmatch.fnmatchcase(p, pattern) for p in parts):
-            return True
-    return False
-
-
-def _relative(path: Path, root: Path) -> str:
+    path = Path(name)
     try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
+        rel = path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
-        return path.as_posix()
+        rel = path.as_posix().lstrip("/")
+    parts = rel.split("/")
+    return any(globs.match("/".join(parts[:i])) for i in range(len(parts), 0, -1))
 
 
 def iter_files(paths: Iterable[str], config: Config) -> Iterator[str]:
-    """Files to check: named files (unless excluded) and ``include``d files under folders.
-
-    ``include`` and ``exclude`` globs are matched against paths relative to the configuration's root
-    (the folder of the configuration file, else the current directory). Folders whose name
-    starts with ``.`` are skipped while walking.
-    """
-    exclude, include = config["exclude"], config["include"]
-    root = config.root
+    """The files to check, in order: named files unless excluded, and under each folder
+    the files ``clean`` would read (:class:`paywall_cut.batch.walk.Walker`, with the
+    configuration's ``include`` and ``exclude``). A missing path is passed on, so that
+    reading it reports the error."""
+    walker = Walker(config["include"], config["exclude"])
+    globs = Globs(config["exclude"])
     for name in paths:
-        path = Path(name)
-        if name == "-" or not path.is_dir():
-            if name == "-" or not _matches(_relative(path, root), exclude, False):
+        if name == "-" or not os.path.isdir(name):
+            if name == "-" or not excluded(name, globs, config.root):
                 yield name
             continue
-        for folder, dirs, files in os.walk(path):
-            here = Path(folder)
-            dirs[:] = sorted(
-                d
-                for d in dirs
-                if not d.startswith(".") and not _matches(_relative(here / d, root), exclude, True)
-            )
-            for f in sorted(files):
-                rel = _relative(here / f, root)
-                if _matches(rel, include, False) and not _matches(rel, exclude, False):
-                    yield str(here / f)
+        for entry in walker.walk([name]):
+            if entry.kind != "skip":
+                yield entry.source
 
 
 # -- findings ---------------------------------------------------------------------------
