@@ -335,3 +335,28 @@ def test_html_findings_point_at_the_source_lines_of_the_cut_elements() -> None:
         "page.html:40: PC101 [paywall-notice] page text lines 4-6 (div.paywall +1): "
         '"Subscribe to keep reading"'
     )
+
+
+def test_html_pages_are_checked_and_fixed_as_html(tmp_path: Path) -> None:
+    page = tmp_path / "page.html"
+    page.write_text(
+        "<!doctype html>\n<html><body>\n<article>\n"
+        "<h1>Council delays library vote</h1>\n"
+        "<p>The county council postponed its vote on the library budget after a long "
+        "debate on Tuesday evening, officials said.</p>\n"
+        "<p>Library staff said they were relieved that the cuts would be debated in public.</p>\n"
+        '<div class="box"><p>Already a subscriber? Log in</p>\n'
+        "<p>Subscribe to continue reading this article.</p></div>\n"
+        "</article>\n</body></html>\n"
+    )
+    r = run("check", str(page))
+    assert r.exit_code == 1, r.output
+    finding = FINDING.match(r.stdout.splitlines()[0])
+    assert finding and finding["line"] == "7"  # the source line of the cut element
+    assert "(div.box)" in r.stdout
+    assert "page text line" in r.stdout
+    assert run("check", "--fix", str(page)).exit_code == 1
+    fixed = page.read_text()
+    assert "subscriber" not in fixed and "<p>Library staff said" in fixed
+    assert fixed.startswith("<!doctype html>")
+    assert run("check", str(page)).exit_code == 0

@@ -152,8 +152,10 @@ def _finding(path: str, cut: dict[str, Any], record: int | None) -> Finding:
         if elements:
             more = f" +{len(elements) - 1}" if len(elements) > 1 else ""
             span += f" ({elements[0].get('selector', elements[0].get('tag'))}{more})"
-    rules = list(cut["rules"]) or ["PC000"]
-    categories = list(cut["categories"]) or ["prompt"]
+    # a cut on DOM evidence alone (HTML) names the markers of its containers instead
+    markers = list(cut.get("markers") or [])
+    rules = list(cut["rules"]) or markers or ["PC000"]
+    categories = list(cut["categories"]) or (["dom-marker"] if markers else ["prompt"])
     also = f" (also {', '.join(rules[1:4])}{', …' if len(rules) > 4 else ''})"
     return Finding(
         path=path,
