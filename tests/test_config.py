@@ -99,6 +99,11 @@ def test_set_overrides_the_file_and_applies_with_isolated(project: Path) -> None
     assert config["threshold"] == 2.5 and config.origins["threshold"] == COMMAND_LINE
     assert config["disable"] == ("newsletter",) and config["languages"] == ("en",)
     assert resolve(isolated=True, overrides=["max-cut=0.5"])["max-cut"] == 0.5
+    # paths given with --set are relative to the current directory
+    write(project / "rules" / "site.toml", SITE_RULES)
+    config = resolve(overrides=["extend-rules=rules/site.toml"])
+    assert config["extend-rules"] == (project / "rules" / "site.toml",)
+    assert [r.id for r in config.ruleset().rules if r.id.startswith("SITE")] == ["SITE001"]
 
 
 # -- every key, through the command line ---------------------------------------------------
