@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 
 from .evidence import LineEvidence
 
+KEEP_SCORE = -100.0  # the evidence given to lines that match a user's keep pattern
+
 
 @dataclass(frozen=True)
 class DecideParams:
@@ -131,7 +133,7 @@ def decide(
     if not regions:
         return Decision(keep, [], None, "none", False, None)
     for r in regions:
-        _attach_heading(lines, r, order, evidence, p)
+        _attach_heading(lines, r, order, evidence, xs, p)
     for r in regions:
         for i in range(r.first, r.last + 1):
             keep[i] = False
@@ -159,6 +161,7 @@ def _attach_heading(
     region: Region,
     order: list[int],
     evidence: dict[int, LineEvidence],
+    xs: dict[int, float],
     p: DecideParams,
 ) -> None:
     """Take the heading of a prompt box into its region.
@@ -178,6 +181,8 @@ def _attach_heading(
     if ev is None or ev.hits or len(line) > p.heading_chars or line.endswith((".", ",", ";", "?")):
         return
     if "bullet" in ev.notes:  # a list item belongs to the list before, not to the box
+        return
+    if xs[i] <= KEEP_SCORE:  # the user declared this line editorial (a keep pattern)
         return
     if "call to action" in ev.notes or "second person" in ev.notes:
         region.first = i

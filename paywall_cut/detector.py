@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from .decide import DecideParams, Decision, decide
+from .decide import KEEP_SCORE, DecideParams, Decision, decide
 from .document import Document
 from .evidence import EvidenceParams, EvidenceReader, ExtraEvidence, LineEvidence
 from .prefilter import make_scanner, needs_fold
@@ -33,9 +33,6 @@ class Settings:
     decide: DecideParams = field(default_factory=DecideParams)
     max_cut: float | None = None  # refuse to cut more than this share of a document
     keep_patterns: tuple[str, ...] = ()  # lines matching any of these are always kept
-
-
-KEEP_SCORE = -100.0
 
 
 class Detector:

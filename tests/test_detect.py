@@ -166,3 +166,10 @@ def test_explain_reports_every_line(seed_text: str) -> None:
     line13 = r.line_reports[12]
     assert line13.decision == "cut" and line13.hits
     assert r.line_reports[8].decision == "keep" and not r.line_reports[8].hits
+
+
+def test_a_kept_line_is_never_taken_as_a_box_heading(seed_text: str) -> None:
+    detector = Detector(settings=Settings(keep_patterns=("Keep reading for free",)))
+    r = detector.cut(seed_text)
+    assert "Keep reading for free!" in r.text
+    assert "Already a subscriber" not in r.text
