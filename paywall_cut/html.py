@@ -146,6 +146,7 @@ MARKER_KINDS = {
     "generic": "a common name for a prompt box, not tied to one vendor",
     "context": "weak evidence: counts only next to other prompt evidence",
     "gated-content": "holds the gated ARTICLE text: weighs nothing (the trap)",
+    "counter": "counter-evidence: a container that is not a prompt (negative weight)",
 }
 _MARKER_KEYS = {
     "id",
@@ -163,7 +164,7 @@ _MARKER_KEYS = {
     "max_chars",
     "examples",
 }
-_SPECIALS = {"", "email-form"}
+_SPECIALS = {"", "email-form", "other-form"}
 
 
 class MarkerError(ValueError):
@@ -230,6 +231,15 @@ class MarkerSet:
 
 
 def _special(kind: str, tag: Tag) -> str:
+    """``email-form``: a form asking for an e-mail address and at most three other text
+    fields, with no password and no message box. ``other-form``: a form with a password
+    or a message box (log-in, comment and contact forms)."""
+    if kind == "other-form" and tag.name == "form":
+        if tag.find("textarea") is not None:
+            return "form with a message box"
+        if tag.find("input", attrs={"type": re.compile("^password$", re.I)}) is not None:
+            return "form with a password field"
+        return ""
     if kind == "email-form" and tag.name == "form":
         email = other = 0
         for field_ in tag.find_all(("input", "textarea")):
@@ -270,6 +280,8 @@ def _marker_from(entry: dict[str, Any], where: str) -> Marker:
     weight = float(entry["weight"])
     if entry["kind"] == "gated-content" and (weight or entry.get("anchor")):
         raise MarkerError(f"{where}: a gated-content marker must weigh 0 and not anchor")
+    if (weight < 0) != (entry["kind"] == "counter") or (weight < 0 and entry.get("anchor")):
+        raise MarkerError(f"{where}: only counter markers weigh less than 0, and never anchor")
     for p in [*entry.get("names", ()), *entry.get("attributes", {}).values()]:
         try:
             re.compile(p)
@@ -676,13 +688,29 @@ def selector(tag: Tag) -> str:
 # (a marked link inside a long paragraph says nothing about the paragraph).
 LINE_SHARE = 0.5
 # The box around a prompt container: the largest ancestor that adds at most BOX_CHARS
-# characters in at most BOX_LINES lines, none longer than BOX_LINE_CHARS, no h1, article
-# or main. Its other lines (a sign-up form's heading and pitch, its thank-you message) get
-# BOX_WEIGHT, which never anchors a cut.
+# characters in at most BOX_LINES lines, none longer than BOX_LINE_CHARS, holds no h1,
+# article or main, and whose other parts are each a few lines (no list, menu, table,
+# form or section: another widget is not part of the box). Its other lines that read
+# like a box's heading or pitch (a heading, label or button; a line without a closing
+# period; a line that says "you") get BOX_WEIGHT, which never anchors a cut: a sign-up
+# form brings its heading, pitch and thank-you message, an article paragraph next to a
+# widget stays out.
 BOX_CHARS = 400
 BOX_LINES = 6
-BOX_LINE_CHARS = 200
+BOX_LINE_CHARS = 120
 BOX_WEIGHT = 1.5
+_BOX_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "label", "button", "legend"})
+_YOU = re.compile(r"\b(you|your|you're|you'll|yours)\b", re.IGNORECASE)
+
+
+def _box_like(line: Line) -> bool:
+    """Does a line read like a box's heading, pitch or message?"""
+    text = line.text
+    return (
+        line.owner.name in _BOX_TAGS
+        or not text.rstrip("\"'”’)").endswith((".", ";", ":"))
+        or _YOU.search(text) is not None
+    )
 
 
 def dom_evidence(page: Page, gating: Gating | None = None) -> list[DomNote | None]:
@@ -713,6 +741,7 @@ def dom_evidence(page: Page, gating: Gating | None = None) -> list[DomNote | Non
         line_nodes.append(keys)
     gated_parts = _gated_parts(page.soup, gating)
     scores: list[float] = [0.0] * len(lines)
+    counter: list[float] = [0.0] * len(lines)
     anchors: list[bool] = [False] * len(lines)
     texts: list[list[str]] = [[] for _ in lines]
     ids: list[list[str]] = [[] for _ in lines]
@@ -728,8 +757,12 @@ def dom_evidence(page: Page, gating: Gating | None = None) -> list[DomNote | Non
                 continue
             if line.inside.get(key, 0) < LINE_SHARE * len(line.text):
                 continue
-            if marker.weight <= 0:
+            if marker.weight == 0:
                 texts[i].append(f"{where} holds gated article text: no evidence")
+                continue
+            if marker.weight < 0:
+                texts[i].append(f"{where} {marker.weight:g} (not a prompt)")
+                counter[i] = min(counter[i], marker.weight)
                 continue
             texts[i].append(f"{where} +{marker.weight:g}")
             ids[i].append(marker.id)
@@ -747,6 +780,7 @@ def dom_evidence(page: Page, gating: Gating | None = None) -> list[DomNote | Non
                 and box_key not in keys
                 and scores[i] < BOX_WEIGHT
                 and len(lines[i].text) <= BOX_LINE_CHARS
+                and _box_like(lines[i])
             ):
                 scores[i] = BOX_WEIGHT
                 texts[i].append(
@@ -755,6 +789,8 @@ def dom_evidence(page: Page, gating: Gating | None = None) -> list[DomNote | Non
                 )
     notes: list[DomNote | None] = []
     for i, line in enumerate(lines):
+        if not scores[i] and counter[i]:  # counter-evidence counts only without a prompt marker
+            scores[i] = counter[i]
         if gated_parts:
             owner = line.owner
             part = next((p for p in gated_parts if p is owner or _contains(p, owner)), None)
@@ -772,6 +808,21 @@ def _element_chars(tag: Tag, chars: dict[int, int], line: Line) -> int:
     return chars.get(id(tag), len(line.text))
 
 
+_SECTION_TAGS = ("ul", "ol", "nav", "table", "form", "article", "section", "aside")
+
+
+def _box_part(node: Any, count: dict[int, int]) -> bool:
+    """Can this element sit in a prompt's box beside it (a heading, a pitch, a message)?
+    Not a list, menu, table, form or section, nor anything with more than three lines."""
+    if not isinstance(node, Tag):
+        return True
+    return (
+        count.get(id(node), 0) <= 3
+        and node.name not in _SECTION_TAGS
+        and node.find(_SECTION_TAGS) is None
+    )
+
+
 def _box(tag: Tag, chars: dict[int, int], count: dict[int, int], long_: dict[int, int]) -> Tag:
     """The largest ancestor of a prompt container that is still just its box."""
     box = tag
@@ -786,6 +837,7 @@ def _box(tag: Tag, chars: dict[int, int], count: dict[int, int], long_: dict[int
             or long_.get(key, 0) > base_long
             or node.name in ("article", "main")
             or node.find(("h1", "article", "main")) is not None
+            or not all(_box_part(c, count) for c in node.children if c is not box)
         ):
             break
         box = node
@@ -915,12 +967,12 @@ def cut_html(
     if markup.startswith("\ufeff"):
         markup = markup[1:]
     page = read_page(markup, markers, positions=positions)
-    gating = declared_gating(page.soup)
+    gating = declared_gating(page.soup) if "isAccessibleForFree" in markup else None
     dom = dom_evidence(page, gating)
     extra = {
         i: ExtraEvidence(n.score, "DOM " + "; ".join(n.notes), n.anchor)
         for i, n in enumerate(dom)
-        if n is not None and n.score > 0
+        if n is not None and n.score
     }
     params = detector.settings.decide
     if gating is not None:

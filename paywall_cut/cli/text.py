@@ -15,7 +15,7 @@ from .. import render
 from ..detector import Detector
 from ..evaluate import load_cases, score
 from ..files import InputError, atomic_write, decode, read_source
-from ..formats import process
+from ..formats import detect_format, process
 from ..rules import RuleError, load_rules
 from . import cli, fail, make_detector, stderr_console
 
@@ -37,6 +37,13 @@ from . import cli, fail, make_detector, stderr_console
     help="Refuse to cut more than this share of the document (0-1); keep it whole instead.",
 )
 @click.option("--encoding", help="Input encoding (default: detected).")
+@click.option(
+    "--output-format",
+    type=click.Choice(["text", "html"]),
+    default="text",
+    show_default=True,
+    help="HTML input: the kept text, or the page with the cut elements removed.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No report on stderr.")
 def cut_cmd(
     source: str,
@@ -44,16 +51,26 @@ def cut_cmd(
     report_file: str | None,
     max_cut: float | None,
     encoding: str | None,
+    output_format: str,
     quiet: bool,
 ) -> None:
-    """Write the kept text of FILE (or stdin) to stdout, the report to stderr."""
+    """Write the kept text of FILE (or stdin) to stdout, the report to stderr.
+
+    HTML (by extension or sniffed) is read as text blocks with the page's markup as extra
+    evidence; the output is the kept text, or with --output-format html the same page
+    without the cut elements.
+    """
     detector = make_detector()
     if max_cut is not None:
         detector = Detector(detector.ruleset, replace(detector.settings, max_cut=max_cut))
     try:
-        processed = process(read_source(source), source, detector, encoding=encoding)
+        processed = process(
+            read_source(source), source, detector, encoding=encoding, output_format=output_format
+        )
     except InputError as e:
         fail(str(e))
+    if output_format == "html" and processed.format != "html":
+        fail(f"{source}: --output-format html needs HTML input (this is {processed.format})")
     out = sys.stdout.buffer
     out.write(processed.data)
     out.flush()
@@ -71,7 +88,17 @@ def cut_cmd(
     if report_mode == "json":
         click.echo(json.dumps(report, ensure_ascii=False), err=True)
     elif report_mode == "rich":
-        render.report(stderr_console(), result, name="" if source == "-" else source)
+        console = stderr_console()
+        render.report(console, result, name="" if source == "-" else source)
+        for c in report.get("cuts", ()):  # HTML: the elements each cut removes
+            if c.get("elements"):
+                names = ", ".join(e["selector"] for e in c["elements"][:6])
+                more = len(c["elements"]) - 6
+                console.print(
+                    f"  lines {c['start']}-{c['end']} remove: {names}"
+                    + (f" (+{more} more)" if more > 0 else ""),
+                    markup=False,
+                )
 
 
 @cli.command()
@@ -80,16 +107,29 @@ def cut_cmd(
 @click.option("--encoding", help="Input encoding (default: detected).")
 @click.option("--width", default=70, show_default=True, help="Characters of text to show.")
 def explain(source: str, as_json: bool, encoding: str | None, width: int) -> None:
-    """Show every line of FILE with its decision, score and the rules that fired."""
+    """Show every line of FILE with its decision, score and the rules that fired.
+
+    For HTML, a line is a text block of the page; its DOM evidence (the marked container
+    it sits in: marker, element, selector, why) is shown with its notes.
+    """
     try:
-        decoded = decode(read_source(source), encoding, name=source)
+        raw = read_source(source)
+        if detect_format(source, raw) == "html":
+            from ..html import cut_html, decode_html, explain_lines
+
+            hc = cut_html(decode_html(raw, encoding, source).text, make_detector(), explain=True)
+            result = hc.result
+            data: dict[str, Any] = hc.report()
+            data["lines_detail"] = explain_lines(hc)
+        else:
+            decoded = decode(raw, encoding, name=source)
+            result = make_detector().cut(decoded.text, explain=True)
+            data = result.to_dict()
+            data["lines_detail"] = [r.to_dict() for r in result.line_reports]
     except InputError as e:
         fail(str(e))
-    result = make_detector().cut(decoded.text, explain=True)
     if as_json:
-        data: dict[str, Any] = result.to_dict()
         data["source"] = source
-        data["lines_detail"] = [r.to_dict() for r in result.line_reports]
         click.echo(json.dumps(data, ensure_ascii=False, indent=1))
         return
     # piped output gets a wide table so that no column is dropped
