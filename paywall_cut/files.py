@@ -139,14 +139,17 @@ def _new_file_mode() -> int:
 
 
 @contextmanager
-def atomic_writer(path: str | Path, mode: int | None = None) -> Iterator[BinaryIO]:
+def atomic_writer(
+    path: str | Path, mode: int | None = None, *, durable: bool = True
+) -> Iterator[BinaryIO]:
     """Stream into ``path`` atomically: the file is either old or new, never half written.
 
     Yields a binary file object on a temporary file beside ``path``. When the block ends
-    normally the temporary file is flushed, fsynced, given ``mode`` (default: the
-    permissions of the file it replaces, or the umask's for a new file) and renamed over
-    ``path``. When the block raises, the temporary file is removed and ``path`` is left
-    as it was.
+    normally the temporary file is flushed, fsynced (unless ``durable`` is false: the
+    rename is still atomic for other processes, but a power cut may lose the new
+    content), given ``mode`` (default: the permissions of the file it replaces, or the
+    umask's for a new file) and renamed over ``path``. When the block raises, the
+    temporary file is removed and ``path`` is left as it was.
     """
     path = Path(path)
     if mode is None:
@@ -159,7 +162,8 @@ def atomic_writer(path: str | Path, mode: int | None = None) -> Iterator[BinaryI
         with os.fdopen(fd, "wb") as fh:
             yield fh
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:

@@ -371,6 +371,8 @@ class Runner:
                     if isinstance(item, Entry):
                         self._report_entry(item)
                 self._execute(tasks)
+            if o.mode == OUT:
+                os.sync()  # outputs are not fsynced one by one (see Engine._write)
             finished = True
         except KeyboardInterrupt:
             self.summary.interrupted = True

@@ -122,7 +122,7 @@ class JsonlJob:
         try:
             if self.mode == OUT:
                 self.engine.ensure_folder(os.path.dirname(self.task.dest))
-                self._writer = atomic_writer(self.task.dest, mode=self._mode())
+                self._writer = atomic_writer(self.task.dest, mode=self._mode(), durable=False)
             else:
                 self._writer = atomic_writer(self.task.dest)
             out = self._writer.__enter__()
@@ -226,7 +226,10 @@ class JsonlJob:
             self._writer.__exit__(_Discard, _Discard(), None)
             self._writer = None
             dest = self.task.dest or ""
-            with atomic_writer(dest, mode=self._mode()) as fh, open(self.task.source, "rb") as src:
+            with (
+                atomic_writer(dest, mode=self._mode(), durable=False) as fh,
+                open(self.task.source, "rb") as src,
+            ):
                 shutil.copyfileobj(src, fh, 1 << 20)
             return
         self._writer.__exit__(None, None, None)
