@@ -242,8 +242,9 @@ def _truncation(
         return True, "the article stops on an unanswered question"
     if last_kept.endswith((":", ",", ";", "-", "–", "—")):
         return True, "the article stops mid-sentence"
+    words = len(last_kept.split())
     if not last_kept.endswith(_ENDS_SENTENCE) and (
-        len(last_kept) >= 80 or (len(last_kept) >= 40 and last_kept[-1].islower())
+        (len(last_kept) >= 80 and words >= 12) or (words >= 8 and last_kept[-1].islower())
     ):
         return True, "the article stops mid-sentence"
     return False, None

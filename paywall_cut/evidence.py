@@ -8,7 +8,8 @@ editorial-like), the sum of four named parts:
     line of up to ``short_line`` characters; on a longer line ``short_line / length``
     (at least ``min_factor``), or at least ``edge_factor`` when the match opens or closes
     the line; and times ``quoted_factor`` when the match stands inside quotation marks
-    (reported speech). The strongest hit counts fully, the others half.
+    (reported speech). Per category only the strongest hit counts; the strongest
+    category counts fully, the others ``others_share`` (half).
 ``shape``
     Only near a rule hit (``window`` lines) and on lines of up to ``shape_max`` characters:
     second-person words, a call-to-action verb opening the line, a price, a bullet, an
@@ -49,7 +50,7 @@ class EvidenceParams:
     min_factor: float = 0.25  # floor of the position factor on long lines
     edge_factor: float = 0.7  # floor when the match opens or closes a long line
     quoted_factor: float = 0.3  # a match inside quotation marks is reported speech
-    others_share: float = 0.5  # hits beyond the strongest count this much
+    others_share: float = 0.5  # categories beyond the strongest count this much
     rules_cap: float = 6.0  # most evidence rules can give one line
     window: int = 8  # shape features are read this many lines around a rule hit
     shape_max: int = 250  # longer lines get no shape bonus
@@ -184,7 +185,12 @@ class EvidenceReader:
                     ev.notes.append(f"{rule.id} quoted")
             ev.hits.append(Hit(rule, start, end, rule.weight * factor, m.group(0)))
         if ev.hits:
-            strengths = sorted((h.strength for h in ev.hits), reverse=True)
+            # one strength per category (its strongest hit): the same phrase matched by
+            # two packs, or two patterns saying the same thing, counts once
+            best: dict[str, float] = {}
+            for h in ev.hits:
+                best[h.rule.category] = max(best.get(h.rule.category, 0.0), h.strength)
+            strengths = sorted(best.values(), reverse=True)
             total = strengths[0] + p.others_share * sum(strengths[1:])
             ev.rules = min(total, p.rules_cap)
 
