@@ -350,3 +350,17 @@ def test_jobs_default_is_every_core(tmp_path: Path) -> None:
     assert os.cpu_count()
     r = run(tmp_path / "a.txt", "--dry-run", "--jobs", "0")
     assert r.exit_code == 0
+
+
+def test_configuration_include_and_exclude_apply(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src = make_tree(tmp_path / "in")
+    write(src / "drafts" / "d.txt", PAGE)
+    write(tmp_path / ".paywall-cut.toml", 'exclude = ["drafts", "*.csv"]\n')
+    monkeypatch.chdir(tmp_path)
+    s, r = summary_of("in", "--dry-run", "--exclude", "logo.png")
+    assert r.exit_code == 0, r.stderr
+    assert s["files"]["seen"] == 7 and s["skip_reasons"] == {"excluded": 2}
+    s, r = summary_of("in", "--dry-run", "--isolated")
+    assert s["files"]["seen"] == 8

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import multiprocessing
+import sys
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
-from .work import Engine, WorkConfig, init_worker, run_files
+from .work import Engine, WorkConfig, inherit_engine, init_worker, run_files
 
 
 class InlineExecutor:
@@ -29,13 +30,26 @@ class InlineExecutor:
         pass
 
 
-def make_pool(jobs: int, config: WorkConfig) -> ProcessPoolExecutor:
-    """Worker processes, each building its own detector from the config.
+def make_pool(jobs: int, config: WorkConfig, engine: Engine) -> ProcessPoolExecutor:
+    """``jobs`` worker processes, each with its own engine and detector.
 
-    ``forkserver`` (where available) starts workers from a clean server process, so the
-    threads of this one (the progress bar) are never forked.
+    On Linux the workers are forked and inherit ``engine`` (rules compiled, hyperscan
+    database loaded: nothing to rebuild, nothing pickled). They are started here, at
+    once, so that the caller must create the pool before it starts any thread (the
+    progress bar): forking a process with threads is unsafe. Elsewhere they are started
+    by ``forkserver`` or ``spawn`` and build their engine from ``config``.
     """
     methods = multiprocessing.get_all_start_methods()
+    if sys.platform.startswith("linux") and "fork" in methods:
+        inherit_engine(engine)
+        pool = ProcessPoolExecutor(
+            max_workers=jobs,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=init_worker,
+            initargs=(None,),
+        )
+        pool.submit(run_files, []).result()  # fork every worker now
+        return pool
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     if context.get_start_method() == "forkserver":
         context.set_forkserver_preload(["paywall_cut.batch.work"])

@@ -365,12 +365,18 @@ class Runner:
             tasks = [t for t in plan if isinstance(t, FileTask)]
             total = sum(self.entries[t.key].size for t in tasks)
             total += sum(e.size for e in plan if isinstance(e, Entry) and e.kind == "up-to-date")
+            units = self._units(tasks)
+            # workers start before the progress bar starts its thread (see pool.make_pool)
+            executor = self._executor(units)
             self.progress = ProgressBar(self.console, o.progress, len(plan), total)
-            with self.progress:
-                for item in plan:
-                    if isinstance(item, Entry):
-                        self._report_entry(item)
-                self._execute(tasks)
+            try:
+                with self.progress:
+                    for item in plan:
+                        if isinstance(item, Entry):
+                            self._report_entry(item)
+                    self._execute(units, executor)
+            finally:
+                executor.shutdown(wait=True, cancel_futures=True)
             if o.mode == OUT:
                 os.sync()  # outputs are not fsynced one by one (see Engine._write)
             finished = True
@@ -411,13 +417,15 @@ class Runner:
             units.append(batch)
         return units
 
-    def _execute(self, tasks: list[FileTask]) -> None:
+    def _executor(self, units: list[list[FileTask] | FileTask]) -> Any:
+        """A pool of workers, or this process when there is one task or one job."""
         o = self.options
-        units = self._units(tasks)
-        if not units:
-            return
-        parallel = o.jobs > 1 and (len(units) > 1 or isinstance(units[0], FileTask))
-        executor: Any = make_pool(o.jobs, self.config) if parallel else InlineExecutor(self.engine)
+        if o.jobs > 1 and (len(units) > 1 or (units and isinstance(units[0], FileTask))):
+            return make_pool(o.jobs, self.config, self.engine)
+        return InlineExecutor(self.engine)
+
+    def _execute(self, units: list[list[FileTask] | FileTask], executor: Any) -> None:
+        o = self.options
         window = max(2, o.jobs * 4)
         inflight: dict[Future[Any], tuple[Any, ...]] = {}
         jobs: list[JsonlJob] = []
@@ -442,9 +450,8 @@ class Runner:
         except BaseException:
             executor.shutdown(wait=True, cancel_futures=True)
             for job in jobs:
-                job.abort()
+                job.abort()  # a large file in progress stays as it was
             raise
-        executor.shutdown(wait=True)
 
     def _collect(self, inflight: dict[Future[Any], tuple[Any, ...]], window: int) -> None:
         """Handle finished work until fewer than ``window`` tasks are in flight."""

@@ -319,11 +319,19 @@ def _umask() -> int:
 _ENGINE: Engine | None = None
 
 
-def init_worker(config: WorkConfig) -> None:
-    """Process pool initializer: Ctrl-C is the main process's business; build the engine."""
+def inherit_engine(engine: Engine) -> None:
+    """In the main process, just before forking workers: they start with this engine."""
+    global _ENGINE
+    _ENGINE = engine
+
+
+def init_worker(config: WorkConfig | None) -> None:
+    """Process pool initializer: Ctrl-C is the main process's business; build the engine
+    from ``config``, or (``None``) keep the one inherited through fork."""
     global _ENGINE
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _ENGINE = Engine(config)
+    if config is not None:
+        _ENGINE = Engine(config)
 
 
 def run_files(tasks: list[FileTask]) -> list[FileOutcome]:

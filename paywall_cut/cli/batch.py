@@ -11,7 +11,16 @@ import click
 
 from ..batch import DRY_RUN, IN_PLACE, OUT, BatchOptions, UsageError, run_batch
 from ..jsonl import JsonlOptions
-from . import EXIT_ERROR, EXIT_OK, cli, config_options, fail, make_detector, stderr_console
+from . import (
+    EXIT_ERROR,
+    EXIT_OK,
+    cli,
+    config_options,
+    current_config,
+    fail,
+    make_detector,
+    stderr_console,
+)
 
 EXIT_INTERRUPTED = 130
 
@@ -126,12 +135,14 @@ def clean(
         fail("--copy-skipped goes with --out DIR")
     if report_field is not None and report_field == field:
         fail("--report-field must differ from --field")
+    # globs of the configuration file: --include replaces its include, excludes add up
+    values = current_config().values
     options = BatchOptions(
         paths=paths,
         mode=modes[0],
         out_dir=out_dir,
-        include=include,
-        exclude=exclude,
+        include=include or tuple(values.get("include", ())),
+        exclude=tuple(values.get("exclude", ())) + exclude,
         jsonl=JsonlOptions(field=field, report_field=report_field, drop_empty=drop_empty),
         encoding=_codec("--encoding", encoding),
         output_encoding=_codec("--output-encoding", output_encoding),
