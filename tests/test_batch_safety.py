@@ -365,3 +365,12 @@ def test_output_encoding_converts_text_files(tmp_path: Path) -> None:
     assert s["files"]["cleaned"] == 1 and s["files"]["rewritten"] == 1
     r = run(tmp_path / "out" / "a.txt", "--dry-run", "--output-encoding", "ascii")
     assert r.exit_code == 2 and "cannot write as ascii" in r.stderr
+
+
+def test_a_state_that_cannot_be_used_only_costs_time(tmp_path: Path) -> None:
+    write(tmp_path / "in" / "a.txt", PAGE)
+    (tmp_path / "state-is-a-folder").mkdir()
+    args = (tmp_path / "in", "--in-place", "--state", tmp_path / "state-is-a-folder")
+    s, r = summary_of(*args)
+    assert r.exit_code == 0 and "warning: run state" in r.stderr
+    assert s["files"]["cleaned"] == 1 and (tmp_path / "in" / "a.txt").read_text() == ARTICLE

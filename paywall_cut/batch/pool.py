@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import sys
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
@@ -35,12 +36,14 @@ def make_pool(jobs: int, config: WorkConfig, engine: Engine) -> ProcessPoolExecu
 
     On Linux the workers are forked and inherit ``engine`` (rules compiled, hyperscan
     database loaded: nothing to rebuild, nothing pickled). They are started here, at
-    once, so that the caller must create the pool before it starts any thread (the
-    progress bar): forking a process with threads is unsafe. Elsewhere they are started
-    by ``forkserver`` or ``spawn`` and build their engine from ``config``.
+    once, so the caller creates the pool before it starts any thread (the progress bar):
+    forking a process with threads is unsafe. In a process that already has threads, and
+    elsewhere than Linux, they are started by ``forkserver`` or ``spawn`` and build their
+    engine from ``config``.
     """
     methods = multiprocessing.get_all_start_methods()
-    if sys.platform.startswith("linux") and "fork" in methods:
+    alone = threading.active_count() == 1  # no thread to be caught mid-lock by a fork
+    if sys.platform.startswith("linux") and "fork" in methods and alone:
         inherit_engine(engine)
         pool = ProcessPoolExecutor(
             max_workers=jobs,

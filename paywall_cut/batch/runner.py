@@ -388,6 +388,8 @@ class Runner:
         finally:
             if self.state is not None:
                 self.state.close(finished)
+                if self.state.error:
+                    self.warn(f"run state {self.state.path}: {self.state.error}; not all recorded")
             self.manifest.close()
             self.summary.finish()
         return self.summary

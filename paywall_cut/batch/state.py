@@ -69,6 +69,7 @@ class State:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.fingerprint = fingerprint
+        self.error: str | None = None  # set when the database failed during the run
         self.db = sqlite3.connect(str(self.path), timeout=30, isolation_level="DEFERRED")
         self.db.executescript(_SCHEMA)
         self._last_commit = time.monotonic()
@@ -77,15 +78,15 @@ class State:
         self.db.commit()
 
     def get(self, source: str, dest: str) -> Row | None:
-        row = self.db.execute(
+        row = self._run(
             "SELECT size, mtime_ns, digest, out_size, out_mtime_ns FROM files"
             " WHERE source = ? AND dest = ? AND fingerprint = ?",
             (source, dest, self.fingerprint),
-        ).fetchone()
+        )
         return Row(*row) if row else None
 
     def put(self, source: str, dest: str, row: Row) -> None:
-        self.db.execute(
+        self._run(
             "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (source, dest, self.fingerprint, row.size, row.mtime_ns, row.digest)
             + (row.out_size, row.out_mtime_ns),
@@ -93,20 +94,37 @@ class State:
         self._maybe_commit()
 
     def forget(self, source: str, dest: str) -> None:
-        self.db.execute("DELETE FROM files WHERE source = ? AND dest = ?", (source, dest))
+        self._run("DELETE FROM files WHERE source = ? AND dest = ?", (source, dest))
         self._maybe_commit()
 
     def close(self, finished: bool) -> None:
         """Commit and close; ``finished`` marks that the run reached its end."""
-        if finished:
-            self._set_meta("running", "0")
-        self.db.commit()
-        self.db.close()
+        try:
+            if finished and self.error is None:
+                self._set_meta("running", "0")
+            self.db.commit()
+            self.db.close()
+        except sqlite3.Error as e:
+            self.error = self.error or str(e)
+
+    def _run(self, sql: str, args: tuple[object, ...]) -> tuple[object, ...] | None:
+        """One statement; a database error only turns the state off (it saves time, no
+        more: the run goes on and does every file)."""
+        if self.error is not None:
+            return None
+        try:
+            return self.db.execute(sql, args).fetchone()
+        except sqlite3.Error as e:
+            self.error = str(e)
+            return None
 
     def _maybe_commit(self) -> None:
         now = time.monotonic()
-        if now - self._last_commit >= COMMIT_EVERY:
-            self.db.commit()
+        if now - self._last_commit >= COMMIT_EVERY and self.error is None:
+            try:
+                self.db.commit()
+            except sqlite3.Error as e:
+                self.error = str(e)
             self._last_commit = now
 
     def _get_meta(self, key: str) -> str | None:
