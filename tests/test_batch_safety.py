@@ -369,8 +369,8 @@ def test_output_encoding_converts_text_files(tmp_path: Path) -> None:
 
 def test_a_state_that_cannot_be_used_only_costs_time(tmp_path: Path) -> None:
     write(tmp_path / "in" / "a.txt", PAGE)
-    (tmp_path / "state-is-a-folder").mkdir()
-    args = (tmp_path / "in", "--in-place", "--state", tmp_path / "state-is-a-folder")
+    write(tmp_path / "a-file", "")
+    args = (tmp_path / "in", "--in-place", "--state", tmp_path / "a-file" / "state.sqlite")
     s, r = summary_of(*args)
     assert r.exit_code == 0 and "warning: run state" in r.stderr
     assert s["files"]["cleaned"] == 1 and (tmp_path / "in" / "a.txt").read_text() == ARTICLE
