@@ -59,7 +59,9 @@ def _codec(option: str, name: str | None) -> str | None:
     help="Clean only files matching GLOB (repeatable; replaces the default formats).",
 )
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip matching files and folders.")
-@click.option("--field", default="text", show_default=True, help="JSONL: the text field to clean.")
+@click.option(
+    "--field", default="text", show_default=True, metavar="NAME", help="JSONL: the field to clean."
+)
 @click.option("--report-field", metavar="NAME", help="JSONL: add each record's report as NAME.")
 @click.option("--drop-empty", is_flag=True, help="JSONL: drop records whose text was all cut.")
 @click.option(
@@ -67,11 +69,15 @@ def _codec(option: str, name: str | None) -> str | None:
     "--jobs",
     type=click.IntRange(min=0),
     default=0,
+    metavar="N",
     help="Worker processes (default 0: one per core).",
 )
-@click.option("--encoding", help="Input encoding of text files (default: detected per file).")
+@click.option(
+    "--encoding", metavar="NAME", help="Input encoding of text files (default: detected)."
+)
 @click.option(
     "--output-encoding",
+    metavar="NAME",
     help="Write text files in this encoding (default: each file's own).",
 )
 @click.option(
@@ -91,7 +97,13 @@ def _codec(option: str, name: str | None) -> str | None:
     metavar="FILE",
     help="Write the summary as JSON to FILE ('-': stdout).",
 )
-@click.option("--state", type=click.Path(dir_okay=False), help="Run state database (see docs).")
+@click.option(
+    "--state",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Where to record what was done, to skip unchanged inputs next time "
+    "(default: DIR/.paywall-cut-state.sqlite; for --in-place, the user cache).",
+)
 @click.option("--force", is_flag=True, help="Process every input, even those up to date.")
 @click.option("--copy-skipped", is_flag=True, help="--out: copy files that are not cleaned, too.")
 @click.option("--no-progress", is_flag=True, help="No progress bar (none unless on a terminal).")
