@@ -161,8 +161,9 @@ class JsonlJob:
             except OSError as e:
                 self.failed = f"{self.task.name}: cannot write: {e.strerror or e}"
             self.changed = self.changed or bool(stats.changed or stats.dropped)
+            self.on_chunk(self.task, stats, raw_bytes)  # warnings, manifest lines, progress
+            stats.warnings, stats.records_detail = [], []  # done with: memory stays flat
             self.stats.add(stats)
-            self.on_chunk(self.task, stats, raw_bytes)
 
     @property
     def complete(self) -> bool:
