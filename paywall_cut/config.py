@@ -34,6 +34,7 @@ from typing import Any
 from .decide import DecideParams
 from .detector import Detector, Settings
 from .rules import RuleError, RuleSet, builtin_langs, load_rules
+from .rules.redos import backtracking_risk
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -94,6 +95,11 @@ def _patterns(value: Any) -> tuple[str, ...]:
             re.compile(p)
         except re.error as e:
             raise ValueError(f"bad regular expression {p!r}: {e}") from None
+        # a configuration can come with a cloned corpus: a pattern that could backtrack
+        # catastrophically would hang every run (see rules/redos.py)
+        risk = backtracking_risk(p, 0)
+        if risk:
+            raise ValueError(f"pattern {p!r} could backtrack catastrophically: {risk}")
     return patterns
 
 

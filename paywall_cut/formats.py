@@ -24,6 +24,7 @@ Formats (by name, then by sniffing):
 from __future__ import annotations
 
 import gzip
+import io
 import zlib
 from dataclasses import dataclass, field
 from typing import Any
@@ -123,12 +124,27 @@ def strip_gz(name: str) -> str:
     return name[:-3] if name.lower().endswith(".gz") else name
 
 
+# Most bytes a gzip input may inflate to: a document is held in memory whole, so a small
+# "gzip bomb" (a few MB that inflate to many GB) is refused at this size instead of
+# exhausting memory. Large JSONL corpora are streamed by ``clean`` and never come here.
+MAX_INFLATED = 1 << 30
+
+
 def gunzip(data: bytes, name: str) -> bytes:
-    """Decompress gzip bytes (every member); InputError when they are not valid gzip."""
+    """Decompress gzip bytes (every member); InputError when they are not valid gzip or
+    inflate to more than :data:`MAX_INFLATED` bytes (inflation stops there)."""
+    limit = MAX_INFLATED
     try:
-        return gzip.decompress(data)
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as fh:
+            out = fh.read(limit + 1)
     except (OSError, EOFError, zlib.error) as e:
         raise InputError(f"{name}: not valid gzip: {e}") from None
+    if len(out) > limit:
+        raise InputError(
+            f"{name}: inflates to more than {limit:,} bytes, larger than a document can be; "
+            "refused (a gzip bomb?)"
+        )
+    return out
 
 
 def _process_gzip(data: bytes, name: str, detector: Detector, **kwargs: Any) -> Processed:

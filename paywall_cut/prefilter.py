@@ -20,12 +20,13 @@ import os
 import re
 from pathlib import Path
 
-from .rules import RuleSet, fold
+from .rules import DISGUISE_CHARS, RuleSet, fold
 from .rules.superset import superset
 
 # A document with any of these characters is folded before the scan (see rules.fold),
-# so that soft hyphens or zero-width characters cannot hide a trigger word.
-_NEEDS_FOLD = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff\u200e\u200f]")
+# so that soft hyphens, zero-width or bidi characters and look-alike letters cannot hide a
+# trigger word.
+_NEEDS_FOLD = re.compile("[" + re.escape(DISGUISE_CHARS) + "]")
 
 
 Target = tuple[int, int]  # (rule index, pattern index)
@@ -190,5 +191,6 @@ def make_scanner(ruleset: RuleSet, accelerate: bool = True) -> Scanner:
 
 
 def needs_fold(text: str) -> bool:
-    """Does the text hold invisible characters that must be folded before the scan?"""
+    """Does the text hold invisible characters or look-alike letters that must be folded
+    before the scan?"""
     return not text.isascii() and _NEEDS_FOLD.search(text) is not None

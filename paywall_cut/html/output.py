@@ -114,8 +114,13 @@ def removal_targets(page: Page, keep: Sequence[bool]) -> list[Target]:
     return [Target(targets[k].node, tuple(lines_of[k])) for k in order]
 
 
+# A start tag. Each run of name or unquoted-value characters is taken whole (the
+# lookaheads): without them the runs could be split between repetitions in exponentially
+# many ways, and a tag the pattern does not accept (``<div a"b>``, which html.parser
+# takes) made the match backtrack for hours (tests/test_adversarial.py).
 _START_TAG = re.compile(
-    r"""<([a-zA-Z][^\s/>]*)(?:\s*(?:"[^"]*"|'[^']*'|[^\s"'>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+))?|/))*\s*>"""
+    r"""<([a-zA-Z][^\s/>]*)(?![^\s/>])(?:\s*(?:"[^"]*"|'[^']*'|[^\s"'>/=]+(?![^\s"'>/=])"""
+    r"""(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+(?![^\s>])))?|/))*\s*>"""
 )
 _RAW_TEXT = frozenset({"script", "style", "textarea", "title", "xmp", "iframe", "noembed"})
 _VOID = frozenset(
@@ -148,7 +153,13 @@ class _Positions:
         when its source cannot be located with certainty."""
         key = id(tag)
         if key not in self._cache:
-            self._cache[key] = self._element(tag)
+            # an element's end is found after its last child element's: locate that chain
+            # from the innermost out, without recursion (pages nest thousands deep)
+            chain = [tag]
+            while (last := _last_tag(chain[-1])) is not None and id(last) not in self._cache:
+                chain.append(last)
+            for node in reversed(chain):
+                self._cache[id(node)] = self._element(node)
         return self._cache[key]
 
     def _element(self, tag: Tag) -> tuple[int, int, int, int] | None:
@@ -169,9 +180,9 @@ class _Positions:
             end = m.find(">", close)
             return (start, open_end, close, end + 1) if end >= 0 else None
         pos = open_end
-        last = next((c for c in reversed(tag.contents) if isinstance(c, Tag)), None)
+        last = _last_tag(tag)
         if last is not None:
-            inner = self.element(last)
+            inner = self.element(last)  # located already (see element)
             if inner is None:
                 return None
             pos = inner[3]
@@ -179,6 +190,11 @@ class _Positions:
         if close is None:
             return None
         return start, open_end, close[0], close[1]
+
+
+def _last_tag(tag: Tag) -> Tag | None:
+    """The last child element of an element."""
+    return next((c for c in reversed(tag.contents) if isinstance(c, Tag)), None)
 
 
 def _find_end_tag(m: str, pos: int, name: str) -> tuple[int, int] | None:

@@ -21,6 +21,7 @@ from importlib import resources
 from pathlib import Path
 
 from .literals import required_literals, required_sets
+from .redos import backtracking_risk, bound_repeats
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -78,26 +79,51 @@ _FOLD = str.maketrans(
         "\u2007": " ",
     }
 )
-# Invisible characters dropped before matching (they also hide prompts from naive filters).
-_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff\u200e\u200f"), None)
+# Invisible characters dropped before matching (they also hide prompts from naive filters):
+# soft hyphen, zero-width space and joiners, word joiner, invisible operators, byte order
+# mark, and the bidirectional marks, embeddings, overrides and isolates.
+INVISIBLE = (
+    "\u00ad\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u061c\u180e\u034f"
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u2061\u2062\u2063\u2064"
+)
+_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE), None)
 _FOLD.update(_INVISIBLE)
+# Look-alike letters (confusables) folded to the Latin letter they imitate, for matching
+# only ("Subscrіbe" with a Cyrillic і): Cyrillic and Greek letters that look Latin, and
+# fullwidth Latin letters. Small on purpose (the common homoglyphs of prompt words); the
+# kept text is never changed, and ASCII text never reaches this table.
+CONFUSABLES = {
+    **dict(zip("аеорсухѕіјԁԛԝһӏ", "aeopcyxsijdqwhl")),
+    **dict(zip("АВЕКМНОРСТХУЅІЈ", "ABEKMHOPCTXYSIJ")),
+    **dict(zip("αονρυικχ", "aovpuikx")),
+    **dict(zip("ΑΒΕΖΗΙΚΜΝΟΡΤΥΧ", "ABEZHIKMNOPTYX")),
+    **{chr(0xFF21 + k): chr(0x41 + k) for k in range(26)},  # Ａ-Ｚ
+    **{chr(0xFF41 + k): chr(0x61 + k) for k in range(26)},  # ａ-ｚ
+}
+_FOLD.update({ord(k): v for k, v in CONFUSABLES.items()})
+# characters that can hide or disguise a word: a text holding one must be folded before a
+# search for trigger words (see prefilter.needs_fold)
+DISGUISE_CHARS = INVISIBLE + "".join(CONFUSABLES)
 
 
-_FOLD_PAIRS = tuple((chr(k), v or "") for k, v in _FOLD.items())
-_FOLD_ANY = re.compile("[" + "".join(re.escape(a) for a, _ in _FOLD_PAIRS) + "]")
+_FOLD_MAP = {chr(k): v or "" for k, v in _FOLD.items()}
+_FOLD_ANY = re.compile("[" + "".join(re.escape(a) for a in _FOLD_MAP) + "]")
 
 
 def fold(line: str) -> str:
-    """The form of a line that patterns are matched against (quotes, dashes, spaces unified).
+    """The form of a line that patterns are matched against: typographic quotes, dashes and
+    spaces unified, invisible characters dropped, look-alike letters made Latin.
 
     Works on whole documents too (it never touches a newline). Fast when there is nothing
     to fold: ASCII text is returned as it is, and only characters present are replaced.
     """
-    if line.isascii() or _FOLD_ANY.search(line) is None:
+    if line.isascii():
         return line
-    for a, b in _FOLD_PAIRS:
-        if a in line:
-            line = line.replace(a, b)
+    m = _FOLD_ANY.search(line)
+    while m is not None:  # one replace per distinct character present
+        start, a = m.start(), m.group()
+        line = line.replace(a, _FOLD_MAP[a])
+        m = _FOLD_ANY.search(line, start)
     return line
 
 
@@ -158,7 +184,14 @@ class Rule:
         return self.search(fold(line)) is not None
 
 
-_DECORATION = re.compile(r"^[\s\-*•·▪►▸»>|#:→]*(.*?)[\s.!?:;…»>→|*\-]*$", re.S)
+# Decoration around a whole line (bullets, arrows, trailing punctuation), stripped with
+# str.lstrip and str.rstrip: the regex ``^[lead]*(.*?)[tail]*$`` they replace gives the
+# same result but is quadratic on long runs of tail characters. _SPACE is what ``\s``
+# matches (every character for which str.isspace is true).
+_SPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+_SPACE += "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+_LEAD = _SPACE + "-*•·▪►▸»>|#:→"
+_TAIL = _SPACE + ".!?:;…»>→|*-"
 
 
 def _has_all(lower: str, required: tuple[frozenset[str], ...]) -> bool:
@@ -173,8 +206,7 @@ def _has_all(lower: str, required: tuple[frozenset[str], ...]) -> bool:
 
 
 def _strip_decoration(line: str) -> str:
-    m = _DECORATION.match(line)
-    return m.group(1) if m else line
+    return line.lstrip(_LEAD).rstrip(_TAIL)
 
 
 @dataclass(frozen=True)
@@ -243,8 +275,12 @@ def _str_list(value: object, source: str, rid: str | None, key: str) -> tuple[st
     return tuple(value)
 
 
-def parse_pack(data: dict, source: str) -> RuleSet:
-    """Validate one pack's parsed TOML and build its rules."""
+def parse_pack(data: dict, source: str, *, trusted: bool = False) -> RuleSet:
+    """Validate one pack's parsed TOML and build its rules.
+
+    Patterns of an untrusted pack (any but the built-in ones, which the test suite checks)
+    are refused when they could backtrack catastrophically (``redos.backtracking_risk``).
+    """
     unknown = set(data) - _PACK_KEYS
     if unknown:
         raise _fail(source, None, f"unknown key '{sorted(unknown)[0]}'")
@@ -261,7 +297,7 @@ def parse_pack(data: dict, source: str) -> RuleSet:
     rules = []
     seen: set[str] = set()
     for raw in raw_rules:
-        rule = _parse_rule(raw, lang, source)
+        rule = _parse_rule(raw, lang, source, trusted)
         if rule.id in seen:
             raise _fail(source, rule.id, "duplicate rule id")
         seen.add(rule.id)
@@ -269,7 +305,7 @@ def parse_pack(data: dict, source: str) -> RuleSet:
     return RuleSet(tuple(rules), shape, (lang,))
 
 
-def _parse_rule(raw: object, lang: str, source: str) -> Rule:
+def _parse_rule(raw: object, lang: str, source: str, trusted: bool = False) -> Rule:
     if not isinstance(raw, dict):
         raise _fail(source, None, "each [[rules]] entry must be a table")
     rid = raw.get("id")
@@ -295,6 +331,15 @@ def _parse_rule(raw: object, lang: str, source: str) -> Rule:
             re.compile(p)
         except re.error as e:
             raise _fail(source, rid, f"bad regular expression {p!r}: {e}") from None
+        risk = None if trusted else backtracking_risk(p)
+        if risk:
+            raise _fail(
+                source,
+                rid,
+                f"pattern {p!r} could backtrack catastrophically: {risk}; rewrite it with a "
+                "possessive quantifier (\\w*+), an atomic group (?>...) or a mandatory "
+                "separator between the quantified parts",
+            )
     examples = raw.get("examples")
     if not isinstance(examples, dict) or set(examples) - {"positive", "negative"}:
         raise _fail(source, rid, "'examples' must be a table with 'positive' and 'negative'")
@@ -321,7 +366,9 @@ def _parse_rule(raw: object, lang: str, source: str) -> Rule:
                 f"cannot derive a prefilter word from pattern {p!r} (every match must contain "
                 f"a fixed word of {MIN_TRIGGER}+ characters); add 'triggers = [...]'",
             )
-        parts.append((re.compile(p, re.IGNORECASE), tuple(sorted(found)), required_sets(p)))
+        # unbounded quantifiers get an upper bound: matching stays linear in the line length
+        regex = re.compile(bound_repeats(p, re.IGNORECASE), re.IGNORECASE)
+        parts.append((regex, tuple(sorted(found)), required_sets(p)))
     triggers = tuple(sorted({t for _, ts, _ in parts for t in ts}))
     return Rule(
         id=rid,
@@ -365,7 +412,8 @@ def _builtin(lang: str) -> RuleSet:
     item = root / f"{lang}.toml"
     if not item.is_file():
         raise RuleError(f"no built-in rule pack for language {lang!r} (have: {builtin_langs()})")
-    return parse_pack(tomllib.loads(item.read_text(encoding="utf-8")), f"rules/{lang}.toml")
+    data = tomllib.loads(item.read_text(encoding="utf-8"))
+    return parse_pack(data, f"rules/{lang}.toml", trusted=True)
 
 
 def load_rules(
