@@ -176,11 +176,11 @@ def dom_evidence(page: Page, gating: Gating | None = None) -> list[DomNote | Non
             if tag.name in NEVER_REMOVE:
                 continue
             where = f"{marker.id} {marker.family}: {selector(tag)} ({why})"
-            size = _element_chars(tag, chars, line)
+            if line.inside.get(key, 0) < LINE_SHARE * len(line.text):
+                continue  # holds too little of the line to speak for it
+            size = chars.get(id(tag), line.inside.get(key, 0))  # an inline element: its text
             if size > marker.max_chars:
                 texts[i].append(f"{where} too large for a prompt box ({size} chars)")
-                continue
-            if line.inside.get(key, 0) < LINE_SHARE * len(line.text):
                 continue
             if marker.weight == 0:
                 texts[i].append(f"{where} holds gated article text: no evidence")
@@ -225,12 +225,6 @@ def dom_evidence(page: Page, gating: Gating | None = None) -> list[DomNote | Non
             DomNote(scores[i], anchors[i], tuple(texts[i]), tuple(ids[i])) if texts[i] else None
         )
     return notes
-
-
-def _element_chars(tag: Tag, chars: dict[int, int], line: Line) -> int:
-    """Text characters inside an element (lines whose block is in it; or the line itself,
-    for an inline element)."""
-    return chars.get(id(tag), len(line.text))
 
 
 _SECTION_TAGS = ("ul", "ol", "nav", "table", "form", "article", "section", "aside")
