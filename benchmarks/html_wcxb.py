@@ -66,19 +66,19 @@ def norm(text: str) -> str:
 
 
 def kept_as_prompt(snippet: str, lines: list[str]) -> bool:
-    """Line-aware test: is the snippet still in the output as (part of) a prompt?
+    """Line-aware test: is the snippet still in the output?
 
-    The snippet must occur in an output line between word boundaries; a snippet of one or
-    two words must also make up at least half of that line. "Subscribe" then matches the
-    button line "Subscribe" or "Subscribe now", not "Subscriber Area" nor an article's
-    "the newsletters I subscribe to" (which plain substring search counts as kept).
+    A snippet of three or more words: plain substring search in an output line. A snippet
+    of one or two words must occur between word boundaries and make up at least half of
+    that line: "Subscribe" then matches the button line "Subscribe" or "Subscribe now",
+    not "Subscriber Area" nor an article's "the newsletters I subscribe to" (which plain
+    substring search counts as kept). Known blind spot: a short snippet at the end of a
+    long prompt line that is kept whole counts as gone.
     """
+    if len(snippet.split()) >= 3:
+        return any(snippet in line for line in lines)
     pattern = re.compile(r"(?<!\w)" + re.escape(snippet) + r"(?!\w)")
-    short = len(snippet.split()) <= 2
-    for line in lines:
-        if pattern.search(line) and (not short or len(snippet) >= 0.5 * len(line)):
-            return True
-    return False
+    return any(pattern.search(line) and len(snippet) >= 0.5 * len(line) for line in lines)
 
 
 @dataclass
