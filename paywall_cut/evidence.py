@@ -200,7 +200,7 @@ class EvidenceReader:
         if ev.length == 0:
             return
         s = line.strip()
-        second = self._second is not None and self._second.search(s) is not None
+        second = self._second is not None and self._second.search(s)
         bullet = _BULLET.match(line) is not None
         if (
             not ev.hits
@@ -251,8 +251,35 @@ class EvidenceReader:
         return -min(p.prior_base + length / p.prior_chars, p.prior_cap)
 
 
-def _word_regex(words: tuple[str, ...], ignore_case: bool) -> re.Pattern[str] | None:
-    if not words:
-        return None
-    alts = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-    return re.compile(rf"(?<!\w)(?:{alts})(?!\w)", re.IGNORECASE if ignore_case else 0)
+class _Words:
+    """Finds any of a list of words or phrases in a line, as whole words.
+
+    Single words are looked up in a set (one tokenising pass over the line); only the
+    few multi-word phrases ("according to") go through a regular expression.
+    """
+
+    _TOKEN = re.compile(r"\w+")
+
+    def __init__(self, words: tuple[str, ...], ignore_case: bool) -> None:
+        self.ignore_case = ignore_case
+        norm = [w.lower() if ignore_case else w for w in words]
+        self.single = frozenset(w for w in norm if self._TOKEN.fullmatch(w))
+        phrases = sorted((w for w in norm if w not in self.single), key=len, reverse=True)
+        self.phrases = (
+            re.compile(
+                r"(?<!\w)(?:" + "|".join(re.escape(w) for w in phrases) + r")(?!\w)",
+                re.IGNORECASE if ignore_case else 0,
+            )
+            if phrases
+            else None
+        )
+
+    def search(self, line: str) -> bool:
+        text = line.lower() if self.ignore_case else line
+        if self.single and not self.single.isdisjoint(self._TOKEN.findall(text)):
+            return True
+        return self.phrases is not None and self.phrases.search(text) is not None
+
+
+def _word_regex(words: tuple[str, ...], ignore_case: bool) -> _Words | None:
+    return _Words(words, ignore_case) if words else None

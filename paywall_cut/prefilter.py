@@ -57,13 +57,28 @@ class Scanner:
 
 
 class PythonScanner(Scanner):
+    """``str.find`` for each trigger word over the lower-cased document.
+
+    A word that contains a shorter trigger word is not searched for itself: the shorter
+    word's lines are candidates for both (a line holding "subscribe" holds "subscri").
+    The candidates only grow, and each pattern is still checked on its line.
+    """
+
     name = "python"
+
+    def __init__(self, ruleset: RuleSet) -> None:
+        super().__init__(ruleset)
+        merged: dict[str, set[Target]] = {}
+        for word, targets in sorted(zip(self.words, self.rules_of), key=lambda p: len(p[0])):
+            shorter = next((k for k in merged if k in word), None)
+            merged.setdefault(shorter or word, set()).update(targets)
+        self.search_words = list(merged.items())
 
     def scan(self, joined: str) -> dict[int, set[Target]]:
         lower = _lower(joined)
         hits: dict[int, set[Target]] = {}
         find, count = lower.find, lower.count
-        for word, rules in zip(self.words, self.rules_of):
+        for word, rules in self.search_words:
             pos = find(word)
             if pos < 0:
                 continue
