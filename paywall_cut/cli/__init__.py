@@ -5,6 +5,7 @@ One module per group of commands, each registering on :data:`cli`:
 - ``text.py``: ``cut``, ``explain``, ``rules``, ``eval`` (one document or case file)
 - ``check.py``: ``check`` (linter form, --fix, --diff) and ``config``
 - ``batch.py``: ``clean`` (folders and JSONL corpora, parallel; see :mod:`paywall_cut.batch`)
+- ``learn.py``: ``learn`` (a site's own pitch as rules; see :mod:`paywall_cut.learn`)
 
 Configuration: every command builds its detector with :func:`make_detector`, which
 resolves ``--config``/``--isolated``/``--set`` (given to the group or to any command
@@ -139,4 +140,4 @@ def main() -> None:
 
 
 # registers the commands
-from . import batch, check, text  # noqa: E402,F401
+from . import batch, check, learn, text  # noqa: E402,F401

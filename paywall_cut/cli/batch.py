@@ -21,6 +21,7 @@ from . import (
     make_detector,
     stderr_console,
 )
+from .learn import learn_options, with_learned
 
 EXIT_INTERRUPTED = 130
 
@@ -108,6 +109,7 @@ def _codec(option: str, name: str | None) -> str | None:
 @click.option("--copy-skipped", is_flag=True, help="--out: copy files that are not cleaned, too.")
 @click.option("--no-progress", is_flag=True, help="No progress bar (none unless on a terminal).")
 @click.option("-q", "--quiet", is_flag=True, help="No warnings and no summary; errors only.")
+@learn_options
 @config_options
 def clean(
     paths: tuple[str, ...],
@@ -167,7 +169,7 @@ def clean(
         progress=not no_progress and sys.stderr.isatty(),
         quiet=quiet,
     )
-    detector = make_detector()
+    detector = with_learned(make_detector(), options)  # --learn: site rules first
     console = stderr_console()
     try:
         summary = run_batch(options, detector, console)
