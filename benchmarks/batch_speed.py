@@ -129,6 +129,21 @@ def _sample(pids: list[int], cpu: dict[int, float]) -> int:
     return rss
 
 
+WAIT_IDLE = 0.0  # --wait-idle
+
+
+def wait_idle(limit: float, window: float = 5.0) -> float:
+    """Wait (up to ``limit`` seconds) until the machine is idle: less than a tenth of a
+    core busy over ``window`` seconds. Returns the seconds waited."""
+    start = time.monotonic()
+    while time.monotonic() - start < limit:
+        before = _machine_busy()
+        time.sleep(window)
+        if (_machine_busy() - before) / window < 0.1:
+            break
+    return round(time.monotonic() - start, 1)
+
+
 def _machine_busy() -> float:
     """CPU seconds the whole machine spent busy so far (all CPUs, from /proc/stat)."""
     with open("/proc/stat") as fh:
@@ -199,7 +214,9 @@ def bench(
         for n in jobs:
             out = work / f"out-{name}-j{n}"
             shutil.rmtree(out, ignore_errors=True)
+            waited = wait_idle(WAIT_IDLE)
             r = run_clean(source, out, n)
+            r["waited_for_idle_s"] = waited
             r["mb_per_s"] = round(size / 1e6 / r["wall_s"], 2)
             r["docs_per_s"] = round(docs / r["wall_s"], 1)
             every.append({k: v for k, v in r.items() if k != "summary"})
@@ -245,17 +262,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the corpus and outputs")
     parser.add_argument("--tiny", action="store_true", help="100 files and 1 MB: a smoke test")
     parser.add_argument("--json", type=Path, help="write the figures here")
-    parser.add_argument("--only", choices=["files", "jsonl"], help="run one input only")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=["files", "jsonl-small", "jsonl"],
+        help="run this input only (repeatable)",
+    )
+    parser.add_argument(
+        "--wait-idle",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="before each run, wait up to SECONDS for the machine to be idle",
+    )
     parser.add_argument("--repeat", type=int, default=1, help="runs of each; the best is kept")
     args = parser.parse_args(argv)
     if args.tiny:
         args.files, args.jsonl_mb = 100, 1.0
+    global WAIT_IDLE
+    WAIT_IDLE = args.wait_idle
     jobs = [int(j) for j in args.jobs.split(",")]
     work = args.workdir or Path(tempfile.mkdtemp(prefix="paywall-cut-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     results = []
     try:
-        if args.only in (None, "files"):
+        only = set(args.only or ("files", "jsonl-small", "jsonl"))
+        if "files" in only:
             folder = work / "files"
             shutil.rmtree(folder, ignore_errors=True)
             count, size = make_files(folder, args.files)
@@ -268,13 +300,14 @@ def main(argv: list[str] | None = None) -> int:
                 "up_to_date": files["up_to_date"],
                 "processed": files["cleaned"] + files["unchanged"],
             }
-        if args.only in (None, "jsonl"):
-            for name, mb in (("jsonl-small", args.jsonl_mb / 10), ("jsonl", args.jsonl_mb)):
-                path = work / f"{name}.jsonl"
-                records, size = make_jsonl(path, mb)
-                print(f"{name}: {records:,} records, {size / 1e6:.1f} MB", file=sys.stderr)
-                results.append(bench(name, path, work, size, records, jobs, args.repeat))
-                path.unlink()
+        for name, mb in (("jsonl-small", args.jsonl_mb / 10), ("jsonl", args.jsonl_mb)):
+            if name not in only:
+                continue
+            path = work / f"{name}.jsonl"
+            records, size = make_jsonl(path, mb)
+            print(f"{name}: {records:,} records, {size / 1e6:.1f} MB", file=sys.stderr)
+            results.append(bench(name, path, work, size, records, jobs, args.repeat))
+            path.unlink()
     finally:
         if not args.keep and args.workdir is None:
             shutil.rmtree(work, ignore_errors=True)
