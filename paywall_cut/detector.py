@@ -1,8 +1,9 @@
 """The detector: text in, :class:`Result` out, in four named stages.
 
 1. **split**  - the text becomes a :class:`Document` of lines (byte-exact).
-2. **scan**   - the prefilter finds the lines holding any rule trigger word; a document
-                with none is returned unchanged at this point.
+2. **scan**   - the prefilter finds the lines that some rule pattern may match (hyperscan,
+                or trigger words in pure Python); a document with none is returned
+                unchanged at this point.
 3. **evidence** - candidate lines are matched against the rules; lines near a hit get
                 shape features; every non-blank line gets the editorial prior.
 4. **decide** - the Viterbi decision over the sequence, anchors, blank lines, boundary
@@ -14,6 +15,7 @@ The module has no I/O and no dependency on the command line, rich or the file la
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -44,8 +46,6 @@ class Detector:
         settings: Settings | None = None,
         accelerate: bool = True,
     ) -> None:
-        import re
-
         self.ruleset = ruleset if ruleset is not None else load_rules()
         self.settings = settings or Settings()
         self.reader = EvidenceReader(self.ruleset, self.settings.evidence)
