@@ -346,8 +346,9 @@ def big_corpus(folder: Path, gigabytes: float, sources: int = 5000, seed: int = 
     written, k, part = 0, 0, 0
     out = open(folder / "part-000.jsonl", "w", encoding="utf-8")  # noqa: SIM115
     while written < target:
-        site = dict(site_list[k % len(site_list)])
-        site["slug"] = f"{site['slug']}-{k % sources:05d}"
+        i = k % sources
+        site = dict(site_list[i % len(site_list)])
+        site["slug"] = f"{site['slug']}-{i:05d}"
         case = document(site, k, rng, (news, about))
         for pair in case["lines"]:
             if pair[0] == "E" and not pair[1].startswith(("Published", "Reporting", "Additional")):

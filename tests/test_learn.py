@@ -282,3 +282,35 @@ def test_learn_errors(tmp_path) -> None:
     assert result.exit_code == 2 and "no such file or folder" in result.output
     result = run("learn", str(tmp_path), "-o", "-", "--prefix", "lrn")
     assert result.exit_code == 2 and "--prefix" in result.output
+
+
+def test_html_pages_and_gzip_records_are_read(corpus, tmp_path) -> None:
+    """A folder of HTML pages is one source, a .jsonl.gz file of records another."""
+    import gzip
+    import html
+
+    _, cases = corpus
+    sites = sorted({c["domain"] for c in cases})[:2]
+    pages = tmp_path / "in" / "pages"
+    pages.mkdir(parents=True)
+    records = []
+    for c in cases:
+        if c["domain"] == sites[0]:
+            body = "".join(f"<p>{html.escape(t)}</p>\n" for _, t in c["lines"])
+            (pages / f"{c['id']}.html").write_text(
+                f"<!doctype html><html><body><article>\n{body}</article></body></html>\n",
+                encoding="utf-8",
+            )
+        elif c["domain"] == sites[1]:
+            records.append(json.dumps({"id": c["id"], "text": case_text(c)}))
+    with gzip.open(tmp_path / "in" / "records.jsonl.gz", "wt", encoding="utf-8") as fh:
+        fh.write("\n".join(records) + "\n")
+    out = tmp_path / "rules.toml"
+    result = run(
+        "learn", str(tmp_path / "in"), "-o", str(out), "--report", str(tmp_path / "r.json")
+    )
+    assert result.exit_code == 0, result.output
+    assert f"from {2 * DOCS} documents in 2 sources" in result.output
+    report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    learned_from = {f["source"] for f in report["findings"] if f["rule"]}
+    assert learned_from == {"pages", "records"}
