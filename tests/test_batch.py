@@ -98,8 +98,10 @@ def test_out_mirrors_the_tree_with_every_file_cleaned(tmp_path: Path) -> None:
     assert s["records"]["total"] == 2 and s["records"]["cut"] == 1
     assert s["chars"]["cut"] == 4 * (len(PAGE) - len(ARTICLE))
     assert "PC103" in s["rules"]
+    assert s["documents"] == 6  # 4 text files and 2 JSONL records
     # the human summary is on stderr, without a progress bar (not a terminal)
     assert "files seen" in r.stderr and "characters cut" in r.stderr and "MB/s" in r.stderr
+    assert "docs/s" in r.stderr and "top rules" in r.stderr
     assert "\x1b[" not in r.stderr and "cleaning" not in r.stderr
 
 

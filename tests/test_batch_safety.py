@@ -131,6 +131,34 @@ def test_sigkill_mid_run_leaves_each_file_old_or_new_and_a_rerun_finishes(tmp_pa
     assert s["files"]["seen"] == 1000
 
 
+def test_ctrl_c_stops_cleanly_with_exit_130(tmp_path: Path) -> None:
+    old = ARTICLE * 4 + "".join(SEED_LINES[11:])
+    new_size = len((ARTICLE * 4).encode())
+    root = tmp_path / "corpus"
+    files = [write(root / f"{i:04d}.txt", old) for i in range(600)]
+    summary, manifest = tmp_path / "summary.json", tmp_path / "manifest.jsonl"
+    command = [sys.executable, "-m", "paywall_cut", "clean", str(root), "--in-place", "-q"]
+    command += ["--jobs", "2", "--summary-json", str(summary), "--manifest", str(manifest)]
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen(command, env=env, start_new_session=True, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        if sum(1 for f in files if f.stat().st_size == new_size) >= 30:
+            break
+        time.sleep(0.005)
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C sends: the whole foreground group
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert all(f.read_bytes() in (old.encode(), (ARTICLE * 4).encode()) for f in files)
+    assert temp_files(root) == []
+    s = json.loads(summary.read_text())
+    assert s["interrupted"] is True and s["files"]["failed"] == 0
+    lines = [json.loads(x) for x in manifest.read_text().splitlines()]
+    assert len(lines) == s["files"]["seen"] < 600
+    rerun = subprocess.run(command, env=env, capture_output=True, check=False)
+    assert rerun.returncode == 0 and all(f.read_text() == ARTICLE * 4 for f in files)
+
+
 # -- re-runs -----------------------------------------------------------------------------------
 
 

@@ -50,6 +50,7 @@ class Summary:
     chars_total: int = 0
     chars_cut: int = 0
     bytes_in: int = 0  # bytes read and processed (not counting up-to-date and skipped files)
+    documents: int = 0  # documents cleaned: files other than JSONL, and JSONL records
     rules: Counter[str] = field(default_factory=Counter)
     skip_reasons: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
@@ -85,9 +86,12 @@ class Summary:
         self.rules.update(outcome.rules)
         if outcome.jsonl is not None:
             self.add_records(outcome.jsonl)
+        else:
+            self.documents += 1
 
     def add_records(self, stats: Any) -> None:
         self.records += stats.records
+        self.documents += stats.records
         self.records_cut += stats.cut
         self.records_dropped += stats.dropped
         self.records_skipped += stats.skipped
@@ -108,6 +112,10 @@ class Summary:
     @property
     def mb_per_s(self) -> float:
         return self.bytes_in / 1e6 / self.elapsed if self.elapsed > 0 else 0.0
+
+    @property
+    def docs_per_s(self) -> float:
+        return self.documents / self.elapsed if self.elapsed > 0 else 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -134,8 +142,10 @@ class Summary:
             "chars": {"total": self.chars_total, "cut": self.chars_cut},
             "rules": dict(self.rules.most_common()),
             "bytes": self.bytes_in,
+            "documents": self.documents,
             "elapsed_s": round(self.elapsed, 3),
             "mb_per_s": round(self.mb_per_s, 3),
+            "docs_per_s": round(self.docs_per_s, 1),
             "errors": self.errors,
             "interrupted": self.interrupted,
             "aborted": self.aborted,
@@ -178,7 +188,7 @@ def render(console: Console, s: Summary, top_rules: int = 5) -> None:
     if s.rules:
         top = ", ".join(f"{r} ({n:,})" for r, n in s.rules.most_common(top_rules))
         rows.append(("top rules", "", top))
-    rate = f"{s.mb_per_s:.2f} MB/s over {s.bytes_in / 1e6:,.2f} MB"
+    rate = f"{s.mb_per_s:.2f} MB/s, {s.docs_per_s:,.0f} docs/s over {s.bytes_in / 1e6:,.2f} MB"
     rows.append(("elapsed", f"{s.elapsed:.1f} s", rate))
     if s.stale_removed:
         rows.append(("stale temporaries", f"{s.stale_removed:,}", "removed (interrupted run)"))
