@@ -126,7 +126,7 @@ class LineEvidence:
 
 _BULLET = re.compile(r"^\s*([-*•·▪▸►✓✔☑➤→]|\d{1,2}[.)])\s")
 _PRICE = re.compile(
-    r"([$€£¥₹]\s?\d+([.,]\d{1,2})?|\b\d+([.,]\d{1,2})?\s?([$€£]|euros?|dollars?|eur|usd|gbp)\b"
+    r"([$€£¥₹]\s?\d+([.,]\d{1,2})?|\b\d+([.,]\d{1,2})?\s?([$€£]|(euros?|dollars?|eur|usd|gbp)\b)"
     r"|\bR\$\s?\d|\b\d+([.,]\d{1,2})?\s?(kr|zł|CHF)\b)",
     re.IGNORECASE,
 )
