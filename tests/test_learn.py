@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import random
+import re
 import sys
 from pathlib import Path
 
@@ -150,6 +151,19 @@ def test_counts_are_never_below_the_truth_even_when_the_sketch_collides() -> Non
         assert c.df >= truth[c.norm]
 
 
+def test_a_republished_article_is_counted_once() -> None:
+    counter = LineCounter(width=1 << 16, capacity=500, min_df=5)
+    line = (0, "if you find it too bitter add soda", "If you find it too bitter, add soda.", 0, "")
+    for d in range(40):
+        counter.add("s", f"d{d}", [line], article=12345)  # the same article, 40 times
+    counter.add("s", "other", [line], article=999)
+    assert counter.sources["s"].docs == 2 and counter.repeats == 39
+    assert counter.candidates(min_df=5, min_share=0.0) == []
+    for d in range(40):  # documents without a paragraph have no article key: all count
+        counter.add("t", f"t{d}", [line])
+    assert [c.df for c in counter.candidates(min_df=5, min_share=0.0)] == [40]
+
+
 # -- learning on a generated corpus -----------------------------------------------------------
 
 
@@ -165,7 +179,7 @@ def test_learned_rules_validate_and_name_their_evidence(learned) -> None:
     ]
     for rule in ruleset.rules:
         assert rule.whole_line and rule.weight >= 3.5
-        assert " of 60 documents (" in rule.description and ", e.g. " in rule.description
+        assert re.search(r": \d+ of \d+ documents \(\d+%\), e\.g\. ", rule.description)
     assert report["documents"] == SOURCES * DOCS and report["sources"] == SOURCES
 
 

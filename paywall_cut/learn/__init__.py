@@ -19,7 +19,8 @@ review (``paywall-cut learn``; ``clean --learn`` learns and cleans in one run).
 3. **count** - :class:`LineCounter` counts, per source, the documents each normalised
    line occurs in, in bounded memory (a count-min sketch admits a line to a bounded
    table of candidates once it has been seen in ``admit`` documents; the table drops
-   its least frequent entries when full). See :class:`LineCounter` for why.
+   its least frequent entries when full; a document republishing an article its source
+   already had counts once). See :class:`LineCounter` for why.
 4. **classify** - a line recurring in at least ``min_df`` documents and ``min_share``
    of its source's documents is a *candidate*. :func:`classify` scores it (its words:
    second person, imperative, first person plural, prices, prompt vocabulary, short
@@ -149,12 +150,13 @@ def learn(
         width=options.sketch_width, capacity=options.table_size, min_df=options.min_df
     )
     works = read_corpus(paths, options, warn)
-    for source, doc_id, lines in observed(works, detector, options.jobs, options.max_line):
-        if isinstance(lines, str):  # the document could not be read
-            report.failed.append(lines)
-            warn(lines)
+    for source, doc_id, seen in observed(works, detector, options.jobs, options.max_line):
+        if isinstance(seen, str):  # the document could not be read
+            report.failed.append(seen)
+            warn(seen)
             continue
-        counter.add(source, doc_id, lines)
+        lines, article = seen
+        counter.add(source, doc_id, lines, article)
     report.documents = counter.documents
     report.source_count = len(counter.sources)
     candidates = counter.candidates(options.min_df, options.min_share)

@@ -256,7 +256,8 @@ def classify(
         for key, f in findings.items()
         if f.kind == "prompt" and f.score >= learn_score and _speaks(f)
     }
-    for block in _blocks(candidates):
+    joinable = [c for c in candidates if findings[c.key].kind != "furniture"]
+    for block in _blocks(joinable):
         members = [findings[k] for k in block]
         anchored = any(k in alone or findings[k].kind == "handled" for k in block)
         for f in members:
@@ -282,7 +283,9 @@ def _speaks(f: Finding) -> bool:
 def _blocks(candidates: Sequence[Candidate]) -> list[list[int]]:
     """Groups of candidates of one source that follow each other in their documents: two
     lines are joined when one follows the other in ``BLOCK_SHARE`` of the documents of
-    the more frequent of them (a line that sometimes follows a pitch is not part of it)."""
+    the more frequent of them (a line that sometimes follows a pitch is not part of it).
+    The caller leaves furniture out: a share row between a pitch and an "about us" line
+    must not join them."""
     parent = {c.key: c.key for c in candidates}
 
     def root(k: int) -> int:

@@ -16,7 +16,7 @@ from ..detector import Detector, Settings
 from ..files import InputError, decode, read_source
 from ..formats import detect_format, gunzip, strip_gz
 from ..rules import RuleSet
-from .lines import Observation, observe
+from .lines import Observed, observe
 from .options import MAX_LINE, LearnOptions
 
 # one document to observe: (source, id, text or raw bytes, name for format detection)
@@ -117,15 +117,13 @@ def _init(parts: tuple[RuleSet, Settings] | None, max_line: int) -> None:
     _MAX_LINE = max_line
 
 
-def _observe_batch(batch: list[Work]) -> list[tuple[str, str, list[Observation] | str]]:
+def _observe_batch(batch: list[Work]) -> list[tuple[str, str, Observed | str]]:
     assert _DETECTOR is not None
     return [_observe_one(_DETECTOR, w, _MAX_LINE) for w in batch]
 
 
-def _observe_one(
-    detector: Detector, work: Work, max_line: int
-) -> tuple[str, str, list[Observation] | str]:
-    """(source, id, observations), or (source, id, error message)."""
+def _observe_one(detector: Detector, work: Work, max_line: int) -> tuple[str, str, Observed | str]:
+    """(source, id, (observations, article key)), or (source, id, error message)."""
     source, doc_id, payload, name = work
     if isinstance(payload, str):
         return source, doc_id, observe(detector.cut(payload, explain=True), max_line)
@@ -160,7 +158,7 @@ def _batches(works: Iterable[Work]) -> Iterator[list[Work]]:
 
 def observed(
     works: Iterable[Work], detector: Detector, jobs: int, max_line: int
-) -> Iterator[tuple[str, str, list[Observation] | str]]:
+) -> Iterator[tuple[str, str, Observed | str]]:
     """Observations of every document, in corpus order; ``jobs`` processes."""
     if jobs <= 1:
         for w in works:

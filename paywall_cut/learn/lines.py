@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 from ..result import Result
@@ -46,10 +47,29 @@ def line_pattern(norm: str) -> str:
 # (position among the non-blank lines, normalised, the line as it stands, flags,
 #  category of the nearest built-in hit or "")
 Observation = tuple[int, str, str, int, str]
+# a document's learnable lines, and the key of its article (see article_key)
+Observed = tuple[list[Observation], "int | None"]
 
 
-def observe(result: Result, max_line: int = MAX_LINE) -> list[Observation]:
-    """The learnable lines of a document cut with ``explain=True``, with where they stood."""
+def article_key(result: Result) -> int | None:
+    """A key for the article a document carries: its first paragraph (a line of
+    ``PARAGRAPH``+ characters with no rule evidence), normalised and hashed; None without
+    one. The same article published twice in a source has the same key, so that its lines
+    are not counted as recurring (see ``LineCounter.add``)."""
+    for r in result.line_reports:
+        if r.decision == "keep" and not r.hits and len(r.text.strip()) >= PARAGRAPH:
+            digest = hashlib.blake2b(normalise(r.text).encode("utf-8"), digest_size=8)
+            return int.from_bytes(digest.digest(), "little")
+    return None
+
+
+def observe(result: Result, max_line: int = MAX_LINE) -> Observed:
+    """The learnable lines of a document cut with ``explain=True``, with where they stood,
+    and its article's key."""
+    return _lines(result, max_line), article_key(result)
+
+
+def _lines(result: Result, max_line: int) -> list[Observation]:
     reports = [r for r in result.line_reports if r.text.strip()]
     if not reports:
         return []

@@ -14,6 +14,8 @@ from .lines import line_pattern
 from .options import LearnOptions
 
 WEIGHT = 3.5  # decisive: cuts a lone line (raised for long lines until it cuts)
+MAX_SOURCES = 3  # sources named in a rule's description (the others are counted)
+MAX_FURNITURE = 300  # furniture lines listed in the file (--report has them all)
 
 
 def _toml(value: str) -> str:
@@ -65,11 +67,7 @@ def build_rules(
         best = max(group, key=lambda f: f.candidate.df)
         number += 1
         rid = f"{options.prefix}{number:03d}"
-        where = "; ".join(
-            f"{f.source!r}: {f.candidate.df} of {f.docs} documents ({f.share:.0%}), "
-            f"e.g. {', '.join(f.candidate.examples)}"
-            for f in group
-        )
+        where = _where(group)
         values = {
             "id": rid,
             "category": best.label,
@@ -116,7 +114,8 @@ def render_rules(
         "# delete a rule that cuts something editorial, re-weight one that cuts too much.",
         f"# Corpus: {documents} documents in {sources} sources. "
         f"Thresholds: min-df {options.min_df}, min-share {options.min_share:g}, "
-        f"score {options.learn_score:g}.",
+        f"score {options.learn_score:g}. Documents are counted once per article: a "
+        "source's republished article is not counted again.",
         f"# {len(rules)} rules learned; "
         f"{sum(f.kind == 'furniture' for f in findings)} recurring lines are editorial "
         "furniture (listed at the end, not learned); "
@@ -141,14 +140,36 @@ def render_rules(
             f"examples.negative = [{_toml(v['negative'])}]",
             "",
         ]
-    rest = [f for f in findings if f.kind in ("furniture", "unlearnable")]
+    rest: dict[tuple[str, str], list[Finding]] = {}
+    for f in findings:
+        if f.kind in ("furniture", "unlearnable"):
+            rest.setdefault((f.label or f.kind, f.candidate.norm), []).append(f)
     out.append("# ---- Recurring lines not learned (editorial furniture): for review ----")
     if not rest:
         out.append("# (none)")
-    for f in rest:
-        c = f.candidate
+    ranked = sorted(rest.items(), key=lambda kv: -sum(f.candidate.df for f in kv[1]))
+    for (label, _norm), group in ranked[:MAX_FURNITURE]:
+        out.append(f"# [{label}] {_where(group)}: {group[0].candidate.raw}")
+    if len(ranked) > MAX_FURNITURE:
         out.append(
-            f"# [{f.label or f.kind}] {f.source}: {c.df} of {f.docs} documents "
-            f"({f.share:.0%}), e.g. {', '.join(c.examples)}: {c.raw}"
+            f"# ... and {len(ranked) - MAX_FURNITURE} more recurring lines "
+            "(paywall-cut learn --report FILE.json lists them all)"
         )
     return "\n".join(out) + "\n"
+
+
+def _where(group: Sequence[Finding]) -> str:
+    """Where a line recurs: its sources (the three biggest), frequencies, examples."""
+    group = sorted(group, key=lambda f: (-f.candidate.df, f.source))
+    parts = [
+        f"{f.source!r}: {f.candidate.df} of {f.docs} documents ({f.share:.0%}), "
+        f"e.g. {', '.join(f.candidate.examples)}"
+        for f in group[:MAX_SOURCES]
+    ]
+    if len(group) > MAX_SOURCES:
+        more = group[MAX_SOURCES:]
+        sources = "source" if len(more) == 1 else "sources"
+        parts.append(
+            f"and {len(more)} more {sources} ({sum(f.candidate.df for f in more)} documents)"
+        )
+    return "; ".join(parts)
