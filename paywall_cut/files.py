@@ -54,12 +54,19 @@ def decode(data: bytes, encoding: str | None = None, name: str = "<input>") -> D
             return Decoded(data.decode(enc), enc)
         except UnicodeDecodeError as e:
             raise InputError(f"{name}: invalid {enc} after its byte order mark: {e}") from None
-    if is_binary(data):
-        raise InputError(f"{name}: binary file (not text), refused")
     try:
-        return Decoded(data.decode("utf-8"), "utf-8")
+        utf8: str | None = data.decode("utf-8")
     except UnicodeDecodeError:
-        pass
+        utf8 = None
+    # A NUL byte anywhere, or (in text that is not UTF-8) many control characters among the
+    # first bytes, mean binary. Valid UTF-8 without NUL bytes is text however many controls
+    # it holds: unlike their share, and unlike what the first bytes hold, validity and the
+    # absence of NUL survive cutting whole lines, so a file cleaned once is not refused as
+    # binary on the next run (found by fuzz/fuzz_html.py).
+    if b"\x00" in data or (utf8 is None and is_binary(data)):
+        raise InputError(f"{name}: binary file (not text), refused")
+    if utf8 is not None:
+        return Decoded(utf8, "utf-8")
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()

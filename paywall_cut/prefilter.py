@@ -101,6 +101,12 @@ class HyperscanScanner(Scanner):
     It reports, per line, the patterns that *may* match there; the Python patterns then
     decide. Patterns that cannot be loosened fall back to their trigger words. Compiling
     takes a second or two, so compiled databases are cached on disk (``cache_dir()``).
+
+    A pattern whose rule *names* its trigger words (``triggers = [...]``) is also held to
+    them, as the pure-Python scanner holds it: it is a candidate only on a line where the
+    Python scanner would find one of those words. Named words are the rule author's word,
+    and they can miss matches (the loader refuses that for user rules); without this, such
+    a line was cut by one scanner and kept by the other (found by fuzz/fuzz_cut.py).
     """
 
     name = "hyperscan"
@@ -125,10 +131,34 @@ class HyperscanScanner(Scanner):
             exprs.append(re.escape(word).encode("utf-8"))
             targets.append(ts)
         self.targets = targets
+        # patterns held to their rule's named trigger words: the words the Python scanner
+        # searches for them (see PythonScanner)
+        named = {
+            (i, k)
+            for i, rule in enumerate(ruleset.rules)
+            if rule.named_triggers
+            for k in range(len(rule.parts))
+        }
+        self.gates: dict[Target, tuple[str, ...]] = {}
+        for word, ts in PythonScanner(ruleset).search_words:
+            for t in ts & named:
+                self.gates[t] = (*self.gates.get(t, ()), word)
         self.db = _compiled(hyperscan, exprs)
         self.scratch = hyperscan.Scratch(self.db)
 
     def scan(self, joined: str) -> dict[int, set[Target]]:
+        hits = self._scan(joined)
+        gates = self.gates
+        if gates and any(t in gates for ts in hits.values() for t in ts):
+            lines = _lower(joined).split("\n")  # what the Python scanner searches
+            for n, ts in hits.items():
+                for t in [t for t in ts if t in gates]:
+                    if not any(w in lines[n] for w in gates[t]):
+                        ts.discard(t)
+            hits = {n: ts for n, ts in hits.items() if ts}
+        return hits
+
+    def _scan(self, joined: str) -> dict[int, set[Target]]:
         if not joined.isascii():
             # non-ASCII capitals (Ü, É ...) are folded by str.lower, not by the caseless
             # matcher; the loosened patterns hold lower-case non-ASCII letters and expect

@@ -53,12 +53,13 @@ PARA = (
 
 
 def best_time(fn: Callable[[], object], repeat: int = 2) -> float:
-    """The fastest of ``repeat`` runs of ``fn`` (seconds)."""
+    """The least CPU time (seconds) of ``repeat`` runs of ``fn``: the CPU time of this
+    process, so that other processes on the machine do not count."""
     best = float("inf")
     for _ in range(repeat):
-        start = time.perf_counter()
+        start = time.process_time()
         fn()
-        best = min(best, time.perf_counter() - start)
+        best = min(best, time.process_time() - start)
     return best
 
 
@@ -324,6 +325,62 @@ def test_a_user_rule_that_could_backtrack_is_refused_at_load(tmp_path: Path) -> 
     assert load_file(write_rule(tmp_path, r"\bsubscribe\b[^.]{0,20}\bnow\b")).rules
 
 
+def builtin_explicit_triggers() -> list[tuple[str, list[str]]]:
+    """(rule id, triggers) of every built-in rule that names its trigger words."""
+    from importlib import resources
+
+    from paywall_cut.rules import tomllib  # tomllib, or tomli before Python 3.11
+
+    out = []
+    for item in sorted(resources.files("paywall_cut.rules").iterdir(), key=lambda i: i.name):
+        if item.name.endswith(".toml"):
+            for raw in tomllib.loads(item.read_text(encoding="utf-8")).get("rules", []):
+                if "triggers" in raw:
+                    out.append((raw["id"], [t.lower() for t in raw["triggers"]]))
+    return out
+
+
+# built-in rules whose explicit triggers miss matches (rules/*.toml, not ours to edit): the
+# two scanners differ on such lines (found by fuzz/fuzz_cut.py on "$45 per mo")
+UNSOUND_TRIGGERS = {"PC170", "PC270", "PC370"}
+
+
+@pytest.mark.parametrize(
+    "rule_id, triggers",
+    [
+        pytest.param(
+            rid,
+            trig,
+            id=rid,
+            marks=[pytest.mark.xfail(strict=True, reason="explicit triggers miss matches")]
+            if rid in UNSOUND_TRIGGERS
+            else [],
+        )
+        for rid, trig in builtin_explicit_triggers()
+    ],
+)
+def test_builtin_explicit_triggers_are_sound(rule_id: str, triggers: list[str]) -> None:
+    """Explicit trigger words must occur in every match of every pattern of their rule
+    (sampled matches), or the pure-Python scanner skips lines the hyperscan one finds."""
+    from paywall_cut.rules import unsound_trigger
+
+    rule = load_rules().by_id()[rule_id]
+    for pattern in rule.patterns:
+        miss = unsound_trigger(pattern, triggers)
+        assert miss is None, (
+            f"{rule_id}: the triggers {triggers} miss {miss!r}, a match of {pattern!r}; add a "
+            "trigger every match contains (both scanners only run the rule on such lines)"
+        )
+
+
+def test_user_rule_triggers_must_cover_every_match(tmp_path: Path) -> None:
+    path = tmp_path / "site-rules.toml"
+    text = USER_RULE.format(pattern=r"\b(only|just) [$€£]\d+ (a|per) (month|mo)\b")
+    path.write_text(text.replace("patterns =", 'triggers = ["month"]\npatterns ='))
+    with pytest.raises(RuleError, match=r"XX901.*triggers.*miss matches"):
+        load_file(path)
+
+
 def test_a_bounded_user_rule_stays_linear(tmp_path: Path) -> None:
     """A user rule with a single unbounded quantifier is accepted and compiled bounded."""
     rules = load_file(write_rule(tmp_path, r"subscribe\w*\s+now")).rules
@@ -418,6 +475,28 @@ def test_html_nested_100000_deep_is_read_in_full(output: str) -> None:
 
     small, large = nested_page(10_000).decode(), data.decode()
     assert growth(run, small, large, repeat=1) < 2.0
+
+
+def test_deeply_nested_prompt_markers_cost_linear_work() -> None:
+    """Thousands of nested elements that each carry a prompt marker class: the search for
+    each marker's box was quadratic in the depth (fuzz/fuzz_html.py: 14 s on 5 KB); it now
+    looks at most BOX_LEVELS up, and what each element holds is read once per page."""
+
+    def page(depth: int) -> str:
+        return (
+            "<html><body><p>"
+            + PARA * 3
+            + "</p>"
+            + "<div class='subscribe-cta'>" * depth
+            + "<p>Subscribe now to continue reading.</p><p>Already a subscriber? Log in.</p>"
+            + "</div>" * depth
+            + "</body></html>"
+        )
+
+    def run(markup: str) -> None:
+        assert process(markup.encode(), "deep.html", FAST, output_format="text").changed
+
+    assert growth(run, page(2_000), page(16_000), repeat=1) < 2.0
 
 
 def test_start_tag_locator_cannot_backtrack() -> None:
@@ -597,32 +676,71 @@ def test_spaced_letters_are_not_matched() -> None:
 # -- file names ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "name",
-    ["-leading-dash.txt", "new\nline.txt", "tab\tand spaces .txt", "ümlaut-日本.txt"],
-    ids=["dash", "newline", "tab", "unicode"],
-)
-def test_hostile_file_names_are_cleaned_like_any_other(tmp_path: Path, name: str) -> None:
+HOSTILE_NAMES = ["-leading-dash.txt", "new\nline.txt", "tab\tand spaces .txt", "ümlaut-日本.txt"]
+
+
+def test_hostile_file_names_are_cleaned_like_any_other(tmp_path: Path) -> None:
+    """Names with a leading dash, a newline, a tab, non-ASCII letters: read, cleaned and
+    written under --out like any other."""
     src = tmp_path / "in"
     src.mkdir()
-    (src / name).write_text(PARA + "\n\nSubscribe to continue reading.\n")
+    for name in HOSTILE_NAMES:
+        (src / name).write_text(PARA + "\n\nSubscribe to continue reading.\n")
+    args = ["--isolated", "clean", str(src), "--out", str(tmp_path / "out"), "--jobs", "1"]
     run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "paywall_cut",
-            "--isolated",
-            "clean",
-            str(src),
-            "--out",
-            str(tmp_path / "out"),
-            "--jobs",
-            "1",
-            "--no-progress",
-        ],
+        [sys.executable, "-m", "paywall_cut", *args, "--no-progress"],
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert run.returncode == 0, run.stderr
-    assert (tmp_path / "out" / name).read_text() == PARA + "\n"
+    for name in HOSTILE_NAMES:
+        assert (tmp_path / "out" / name).read_text() == PARA + "\n"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="open: check's text output prints file names raw (cli/check.py); see docs/hardening.md",
+)
+def test_check_text_output_cannot_be_forged_by_a_file_name(tmp_path: Path) -> None:
+    """A newline in a file name must not start a line of its own in the findings."""
+    (tmp_path / "evil\nforged.txt:9: PC999 all is well.txt").write_text(
+        PARA + "\n\nSubscribe to continue reading.\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "paywall_cut", "--isolated", "check", "."],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 1
+    assert not any(line.startswith("forged.txt:9:") for line in run.stdout.splitlines())
+
+
+@pytest.mark.parametrize("name", ["page.html", "page.txt", "legacy.html"])
+def test_a_cleaned_file_is_not_refused_on_the_next_run(name: str) -> None:
+    """Control characters: cutting the prompt raises their share past the binary threshold.
+    Found by fuzz/fuzz_html.py: a re-run refused the page it had just cleaned. Valid UTF-8 is
+    now always read as text, so it is cleaned and read again; legacy-encoded text whose
+    cleaned form would read as binary is refused on the first run already."""
+    junk = "\x01\x02\x03\x04\x05\x06" * 3
+    article = f"<p>{PARA}{junk}</p>\n" if name.endswith(".html") else f"{PARA}{junk}\n"
+    prompt = [
+        "Subscribe now to continue reading.",
+        "Already a subscriber? Log in.",
+        "Get unlimited access for just $1 a week.",
+        "Support our journalism: become a member today.",
+    ]
+    body = "".join(f"<p>{p}</p>\n" if name.endswith(".html") else f"{p}\n" for p in prompt * 3)
+    if name == "legacy.html":
+        meta = '<meta charset="windows-1252"><p>Caf\u00e9</p>\n'
+        data = (meta + article + body).encode("cp1252")
+        with pytest.raises(InputError, match="binary once cut"):
+            process(data, name, FAST)
+        return
+    data = (article + body).encode()
+    first = process(data, name, FAST)
+    assert first.changed
+    second = process(first.data, name, FAST)
+    assert not second.changed and second.data == first.data

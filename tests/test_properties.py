@@ -290,6 +290,7 @@ def file_bytes(draw: st.DrawFn) -> tuple[bytes, str]:
 @example((b"\x1f\x8b", "a.txt.gz"), "html")
 @example((b'\xef\xbb\xbf{"text": "Subscribe to continue reading."}', "a.jsonl"), "text")
 @example((b'<html><body><div a"b>Subscribe to continue reading.</div>', "a.html"), "html")
+@example((b"<html><body><![DOCTYPE x]><p>Subscribe to continue reading.</p>", "a.html"), "html")
 def test_clean_raises_only_input_error_on_any_bytes(sample: tuple[bytes, str], output: str) -> None:
     data, name = sample
     try:

@@ -39,8 +39,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from bs4.builder import ParserRejectedMarkup
+
 from ..detector import Detector
 from ..evidence import ExtraEvidence
+from ..files import InputError
 from ..result import Result
 from .dom import DomNote, Gating, declared_gating, dom_evidence, selector
 from .markers import Marker, MarkerError, MarkerSet, load_markers, parse_markers
@@ -224,7 +227,13 @@ def clean_html(
     if output not in ("text", "html"):
         raise ValueError(f"unknown output format {output!r}")
     decoded = decode_html(data, encoding, name)
-    hc = cut_html(decoded.text, detector, positions=output == "html")
+    try:
+        hc = cut_html(decoded.text, detector, positions=output == "html")
+    except ParserRejectedMarkup as e:
+        # html.parser (used for HTML output) raises on some markup, such as a marked
+        # section "<![DOCTYPE ..." (found by fuzz/fuzz_html.py)
+        reason = str(e).strip().splitlines()[-1].strip()
+        raise InputError(f"{name}: the HTML parser rejects this page ({reason}); refused") from None
     report = hc.report()
     report["output_format"] = output
     if output == "text":
@@ -232,12 +241,22 @@ def clean_html(
     if not hc.result.changed:
         report["html_output"] = "unchanged"
         return data, hc.result, report, decoded.encoding
-    markup, how = hc.html()
+    try:
+        markup, how = hc.html()
+    except RecursionError:
+        # writing the tree back (beautifulsoup4 compares elements recursively) overflows on
+        # pages nested thousands deep whose cut elements cannot be spliced out of the source
+        # (found by fuzz/fuzz_html.py); the text output reads them
+        raise InputError(
+            f"{name}: nested too deeply to be written back as HTML; refused "
+            "(the text output reads it)"
+        ) from None
     report["html_output"] = how
     bom = "\ufeff" if decoded.text.startswith("\ufeff") else ""
-    return (
-        (bom + markup).encode(decoded.encoding, "surrogatepass"),
-        hc.result,
-        report,
-        decoded.encoding,
-    )
+    try:
+        out = (bom + markup).encode(decoded.encoding, "surrogatepass")
+    except UnicodeEncodeError:
+        # a serialised page holds characters its code page lacks (entities written out as
+        # characters, found by fuzz/fuzz_html.py): write those as character references
+        out = (bom + markup).encode(decoded.encoding, "xmlcharrefreplace")
+    return out, hc.result, report, decoded.encoding

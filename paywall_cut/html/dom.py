@@ -124,6 +124,10 @@ BOX_CHARS = 400
 BOX_LINES = 6
 BOX_LINE_CHARS = 120
 BOX_WEIGHT = 1.5
+# The box is looked for at most this many levels above its container: on a page nested
+# thousands of levels deep the search went all the way up, quadratic in the depth (found
+# by fuzz/fuzz_html.py: 14 s for a 5 KB page).
+BOX_LEVELS = 64
 _BOX_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "label", "button", "legend"})
 _YOU = re.compile(r"\b(you|your|you're|you'll|yours)\b", re.IGNORECASE)
 
@@ -163,7 +167,7 @@ def dom_evidence(page: Page, gating: Gating | None = None) -> list[DomNote | Non
             if len(line.text) > BOX_LINE_CHARS:
                 long_[key] = long_.get(key, 0) + 1
             node = node.parent
-        line_nodes.append(keys)
+        line_nodes.append(set(keys))
     gated_parts = _gated_parts(page.soup, gating)
     scores: list[float] = [0.0] * len(lines)
     counter: list[float] = [0.0] * len(lines)
@@ -195,8 +199,11 @@ def dom_evidence(page: Page, gating: Gating | None = None) -> list[DomNote | Non
             anchors[i] = anchors[i] or marker.anchor
             if marker.anchor:
                 boxes.setdefault(id(tag), (tag, marker))
+    if boxes:  # which elements hold a heading or a section, read once for the whole page
+        heads = _holders(page.soup, _HEAD_TAGS)
+        sections = _holders(page.soup, _SECTION_TAGS)
     for box_key, (tag, marker) in boxes.items():
-        box = _box(tag, chars, count, long_)
+        box = _box(tag, chars, count, long_, heads, sections)
         if box is tag:
             continue
         for i, keys in enumerate(line_nodes):
@@ -228,35 +235,56 @@ def dom_evidence(page: Page, gating: Gating | None = None) -> list[DomNote | Non
 
 
 _SECTION_TAGS = ("ul", "ol", "nav", "table", "form", "article", "section", "aside")
+_HEAD_TAGS = ("h1", "article", "main")
 
 
-def _box_part(node: Any, count: dict[int, int]) -> bool:
+def _holders(soup: BeautifulSoup, names: tuple[str, ...]) -> set[int]:
+    """The ids of the elements that hold an element named in ``names`` (at any depth): what
+    ``node.find(names) is not None`` says, for every node in one pass."""
+    out: set[int] = set()
+    for tag in soup.find_all(names):
+        node = tag.parent
+        while node is not None and id(node) not in out:
+            out.add(id(node))
+            node = node.parent
+    return out
+
+
+def _box_part(node: Any, count: dict[int, int], sections: set[int]) -> bool:
     """Can this element sit in a prompt's box beside it (a heading, a pitch, a message)?
     Not a list, menu, table, form or section, nor anything with more than three lines."""
     if not isinstance(node, Tag):
         return True
     return (
-        count.get(id(node), 0) <= 3
-        and node.name not in _SECTION_TAGS
-        and node.find(_SECTION_TAGS) is None
+        count.get(id(node), 0) <= 3 and node.name not in _SECTION_TAGS and id(node) not in sections
     )
 
 
-def _box(tag: Tag, chars: dict[int, int], count: dict[int, int], long_: dict[int, int]) -> Tag:
-    """The largest ancestor of a prompt container that is still just its box."""
+def _box(
+    tag: Tag,
+    chars: dict[int, int],
+    count: dict[int, int],
+    long_: dict[int, int],
+    heads: set[int],
+    sections: set[int],
+) -> Tag:
+    """The largest ancestor of a prompt container that is still just its box (at most
+    BOX_LEVELS up). ``heads`` and ``sections``: see :func:`_holders`."""
     box = tag
     base_chars, base_count = chars.get(id(tag), 0), count.get(id(tag), 0)
     base_long = long_.get(id(tag), 0)
     node = tag.parent
-    while node is not None and node.name not in NEVER_REMOVE:
+    for _ in range(BOX_LEVELS):
+        if node is None or node.name in NEVER_REMOVE:
+            break
         key = id(node)
         if (
             chars.get(key, 0) - base_chars > BOX_CHARS
             or count.get(key, 0) - base_count > BOX_LINES
             or long_.get(key, 0) > base_long
             or node.name in ("article", "main")
-            or node.find(("h1", "article", "main")) is not None
-            or not all(_box_part(c, count) for c in node.children if c is not box)
+            or key in heads
+            or not all(_box_part(c, count, sections) for c in node.children if c is not box)
         ):
             break
         box = node

@@ -21,7 +21,7 @@ from importlib import resources
 from pathlib import Path
 
 from .literals import required_literals, required_sets
-from .redos import backtracking_risk, bound_repeats
+from .redos import backtracking_risk, bound_repeats, sample_matches
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -148,6 +148,7 @@ class Rule:
     max_chars: int | None = None
     triggers: tuple[str, ...] = ()
     source: str = ""
+    named_triggers: bool = False  # triggers given by the rule file, not read off its patterns
     # per pattern, in order: (compiled pattern, its trigger words, the word sets every
     # match must contain one word of each)
     parts: tuple[tuple[re.Pattern[str], tuple[str, ...], tuple[frozenset[str], ...]], ...] = field(
@@ -366,6 +367,15 @@ def _parse_rule(raw: object, lang: str, source: str, trusted: bool = False) -> R
                 f"cannot derive a prefilter word from pattern {p!r} (every match must contain "
                 f"a fixed word of {MIN_TRIGGER}+ characters); add 'triggers = [...]'",
             )
+        miss = None if trusted or not explicit else unsound_trigger(p, explicit)
+        if miss is not None:
+            raise _fail(
+                source,
+                rid,
+                f"the triggers {list(explicit)} miss matches of pattern {p!r}, such as "
+                f"{miss!r}: every match must contain one of them (the rule only runs on "
+                "lines that hold a trigger)",
+            )
         # unbounded quantifiers get an upper bound: matching stays linear in the line length
         regex = re.compile(bound_repeats(p, re.IGNORECASE), re.IGNORECASE)
         parts.append((regex, tuple(sorted(found)), required_sets(p)))
@@ -384,8 +394,22 @@ def _parse_rule(raw: object, lang: str, source: str, trusted: bool = False) -> R
         max_chars=max_chars,
         triggers=triggers,
         source=source,
+        named_triggers=bool(explicit),
         parts=tuple(parts),
     )
+
+
+def unsound_trigger(pattern: str, triggers: Iterable[str]) -> str | None:
+    """A sampled match of ``pattern`` that holds none of ``triggers`` (lower-case), or None.
+
+    Explicit triggers replace the words read off a pattern, and both prefilter scanners
+    run the rule only on lines that hold one: a match without one is never found.
+    """
+    words = tuple(triggers)
+    for text in sample_matches(pattern):
+        if not any(w in fold(text).lower() for w in words):
+            return text
+    return None
 
 
 def load_file(path: str | Path) -> RuleSet:

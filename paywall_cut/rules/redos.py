@@ -559,6 +559,19 @@ def _top_branches(items):
     return None
 
 
+def sample_matches(pattern: str, count: int = 100, flags: int = re.IGNORECASE) -> list[str]:
+    """Up to ``count`` strings the pattern matches whole, drawn at random (seeded by the
+    pattern) from its parse tree: every alternative and repetition count gets its chance."""
+    checker = _Checker(pattern, flags)
+    regex = re.compile(pattern, checker.flags)
+    out = []
+    for _ in range(count):
+        text = checker._sample(checker.tree)
+        if regex.fullmatch(text):
+            out.append(text)
+    return out
+
+
 def backtracking_risk(pattern: str, flags: int = re.IGNORECASE) -> str | None:
     """Why ``pattern`` could backtrack catastrophically, or None when it cannot.
 

@@ -1,0 +1,91 @@
+"""The fuzz targets: a short bounded run of each (when atheris is installed), and every input
+a fuzzer ever found to crash replayed as a regression test (always).
+
+The longer run and its result are in docs/hardening.md.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FUZZ = ROOT / "fuzz"
+sys.path.insert(0, str(FUZZ))
+
+import corpus  # noqa: E402  (fuzz/corpus.py)
+import targets  # noqa: E402  (fuzz/targets.py)
+
+RUNS = 2000
+# regressions whose fix belongs to someone else: replayed as expected failures (strict, so
+# that the marker goes once fixed), and kept out of the short run's seeds
+OPEN: dict[str, str] = {}  # file name -> reason
+
+
+def regressions(kind: str, known_open: bool = True) -> list[Path]:
+    paths = sorted((FUZZ / "regressions" / kind).glob("*"))
+    return [p for p in paths if known_open or p.name not in OPEN]
+
+
+def replay(kind: str) -> list:
+    """Each regression input of ``kind`` as a test parameter (expected failures marked)."""
+    return [
+        pytest.param(p, id=p.name, marks=[pytest.mark.xfail(strict=True, reason=OPEN[p.name])])
+        if p.name in OPEN
+        else pytest.param(p, id=p.name)
+        for p in regressions(kind)
+    ]
+
+
+@pytest.mark.parametrize(
+    "target, kind", [("fuzz_cut.py", "text"), ("fuzz_html.py", "html")], ids=["text", "html"]
+)
+def test_a_short_fuzz_run_finds_nothing(tmp_path: Path, target: str, kind: str) -> None:
+    """RUNS inputs mutated from the fixtures (coverage-guided), each checked by the target's
+    invariants (fuzz/targets.py); a crash, a hang (-timeout) or a failed check fails the run."""
+    if importlib.util.find_spec("atheris") is None:
+        pytest.skip("atheris is not installed (pip install -e '.[fuzz]')")
+    seeds = tmp_path / "corpus"
+    assert corpus.write(kind, seeds) > 10
+    for path in regressions(kind, known_open=False):
+        shutil.copy(path, seeds / f"regression-{path.name}")
+    run = subprocess.run(
+        [
+            sys.executable,
+            str(FUZZ / target),
+            f"-runs={RUNS}",
+            "-seed=1",
+            "-timeout=60",
+            "-max_len=8192",
+            str(seeds),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert f"Done {RUNS} runs" in run.stderr
+
+
+@pytest.mark.parametrize("path", replay("text"))
+def test_text_regressions(path: Path) -> None:
+    targets.check_text(path.read_bytes())
+
+
+@pytest.mark.parametrize("path", replay("html"))
+def test_html_regressions(path: Path) -> None:
+    targets.check_html(path.read_bytes())
+
+
+def test_the_seed_corpora_pass_the_checks() -> None:
+    """The seeds themselves (every fixture, in several encodings and formats) pass."""
+    for seed in corpus.text_seeds()[::4]:
+        targets.check_text(seed)
+    for seed in corpus.html_seeds():
+        targets.check_html(seed)
