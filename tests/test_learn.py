@@ -107,12 +107,24 @@ def test_a_learned_pattern_matches_the_line_in_every_form_and_only_the_whole_lin
         ("© 2024 The Ledger. All rights reserved.", "copyright"),
         ("Share this story: Facebook | X | Email", "share row"),
         ("Advertisement", "navigation"),
+        ("By Jane Doe, Technology Reporter", "credit"),
+        ("LONDON (Reuters) -", "dateline"),
+        ("Read more: Why the council voted", "navigation"),
+        ("Home", "navigation"),
         ("Join 12,400 neighbours who fund the Ledger.", None),
         ("Buy a share from £20 and have your say", None),
+        ("Home delivery every Thursday, crossword included.", None),
+        ("By signing up you agree to our terms", None),
+        ("Read more with a subscription", None),
     ],
 )
 def test_furniture_kinds(line: str, kind: str | None) -> None:
     assert furniture_kind(line, head_share=0.0) == kind
+
+
+def test_a_date_makes_furniture_only_of_a_line_that_does_not_speak() -> None:
+    assert furniture_kind("Offer ends 31 March", head_share=0.0) == "dateline"
+    assert furniture_kind("Offer ends 31 March: grab it", head_share=0.0, speaks=True) is None
 
 
 def test_a_short_line_in_the_head_is_a_section_name() -> None:

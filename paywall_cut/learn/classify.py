@@ -27,17 +27,16 @@ FURNITURE: dict[str, re.Pattern[str]] = {
     "credit": re.compile(
         r"^(additional |extra )?(reporting|writing|editing|edited|written|compiled|produced|"
         r"photos?|photographs?|photography|illustrations?|graphics|video|words|research|"
-        r"interview|translation|translated)\b.{0,40}\bby\b|^by\s+\w|\b(reporting|editing|"
+        r"interview|translation|translated)\b.{0,40}\bby\b|\b(reporting|editing|"
         r"edited|written) by\b|^(photo|image|picture|credit|source|illustration)s?\s*:|"
-        r"^(von|par|por|di|door)\s+[A-Z]",
+        # a byline: "By Jane Doe", "Von ...", "Par ..." (a name, not "By signing up")
+        r"(?-i:^(?:[Bb]y|[Vv]on|[Pp]ar|[Pp]or|[Dd]i|[Dd]oor)\s+(?![A-Z]\w*ing\b)[A-Z])",
         re.IGNORECASE,
     ),
     "dateline": re.compile(
-        r"\b(published|updated|posted|last (updated|modified)|first published|"
+        r"^(published|updated|posted|last (updated|modified)|first published|"
         r"aktualisiert|veröffentlicht|publié|mis à jour|publicado|actualizado|pubblicato)\b|"
-        rf"\b({_MONTHS})\.? \d{{1,2}}\b|\b\d{{1,2}}\.? ({_MONTHS})\b|\b\d{{1,2}}:\d{{2}}\b|"
-        r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b|^[A-Z][A-Z .'-]{2,}(, [\w .]+)?"
-        r" \(\w[\w .]*\)",
+        r"(?-i:^[A-Z][A-Z .'-]{2,}(, [\w .]+)? \(\w[\w .]*\))",  # LONDON (Reuters)
         re.IGNORECASE,
     ),
     "copyright": re.compile(r"©|\(c\) \d{4}|\bcopyright\b|\ball rights reserved\b", re.I),
@@ -49,12 +48,18 @@ FURNITURE: dict[str, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
     "navigation": re.compile(
-        r"^(related|read more|more from|more on|see also|tags?|topics?|filed under|"
-        r"advertisement|advertising|anzeige|publicité|publicidad|pubblicità|sponsored|"
-        r"skip to|back to top|home)\b",
+        r"^(related|read more|more (from|on) [\w ]+|see also|tags?|topics?|filed under)\s*(:|$)|"
+        r"^(advertisement|advertising|anzeige|publicité|publicidad|pubblicità|sponsored|"
+        r"sponsored content|home|back to top|skip to( main)? content)$",
         re.IGNORECASE,
     ),
 }
+# furniture unless the line speaks (an offer may end on a date: "Offer ends 31 March")
+DATES = re.compile(
+    rf"\b({_MONTHS})\.? \d{{1,2}}\b|\b\d{{1,2}}\.? ({_MONTHS})\b|\b\d{{1,2}}:\d{{2}}\b|"
+    r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b",
+    re.IGNORECASE,
+)
 SECTION_MAX = 30  # a short title-like line standing in the head is a section name
 _PROMPT_CATEGORIES = frozenset(
     {"subscribe-cta", "membership-appeal", "newsletter", "email-gate", "offer-price"}
@@ -191,18 +196,24 @@ def _words(words: Sequence[str]) -> re.Pattern[str] | None:
     return re.compile(rf"(?<!\w)(?:{alts})(?!\w)")
 
 
-def furniture_kind(line: str, head_share: float) -> str | None:
-    """The kind of editorial furniture a recurring line is, if it is one."""
-    folded = fold(line)
+def furniture_kind(line: str, head_share: float, speaks: bool = False) -> str | None:
+    """The kind of editorial furniture a recurring line is, if it is one. Credits,
+    datelines, copyright lines, share rows and navigation always are; a line with a date
+    or a time, or a short title-like line in the head (a section name), only when it
+    does not speak (see :func:`classify`)."""
+    folded = fold(line).strip()
     for kind, pattern in FURNITURE.items():
         if pattern.search(folded):
             return kind
-    words = folded.split()
+    if speaks:
+        return None
+    if DATES.search(folded):
+        return "dateline"
     if (
         head_share >= 0.5
         and len(folded) <= SECTION_MAX
-        and len(words) <= 3
-        and not folded.rstrip().endswith((".", "!", "?", ":"))
+        and len(folded.split()) <= 3
+        and not folded.endswith((".", "!", "?", ":"))
     ):
         return "section"
     return None
@@ -243,11 +254,11 @@ def classify(
                 signals.append(f"{name} {share:.0%}")
         source = sources[c.source]
         finding = Finding(c, source.name, source.docs, "prompt", score, signals)
-        kind = furniture_kind(c.raw, c.share(HEAD))
-        if kind is not None:
-            finding.kind, finding.label = "furniture", kind
-        elif c.share(CUT) >= 0.95:
+        kind = furniture_kind(c.raw, c.share(HEAD), _speaks(finding))
+        if c.share(CUT) >= 0.95:
             finding.kind = "handled"
+        elif kind is not None:
+            finding.kind, finding.label = "furniture", kind
         elif not any(len(w) >= 3 for w in c.norm.split() if not w.isdigit()):
             finding.kind, finding.label = "unlearnable", "no word of 3+ letters"
         findings[c.key] = finding
