@@ -67,17 +67,26 @@ class Decision:
     truncation_reason: str | None
 
 
+# Scores are compared in millionths, as integers: their sums are exact, so a tie stays a
+# tie whatever precedes it. With float sums a tie broke one way or the other depending on
+# the lines before it, and cutting a cleaned document could cut one more region (found by
+# fuzz/fuzz_cut.py; tests/test_fuzz.py replays it).
+SCALE = 1_000_000
+
+
 def best_labelling(xs: Sequence[float], p: DecideParams) -> list[bool]:
     """Viterbi over two states; True marks a prompt line."""
     n = len(xs)
     if n == 0:
         return []
-    t = p.threshold
-    e, pr = 0.0, xs[0] - t
+    scores = [round(x * SCALE) for x in xs]
+    t = round(p.threshold * SCALE)
+    closing = round(p.threshold * p.end_share * SCALE)
+    e, pr = 0, scores[0] - t
     back_e: list[bool] = [False] * n  # for state E at i: was i-1 in P?
     back_p: list[bool] = [False] * n  # for state P at i: was i-1 in P?
     for i in range(1, n):
-        x = xs[i]
+        x = scores[i]
         from_p = pr - t
         if from_p > e:
             new_e, back_e[i] = from_p, True
@@ -90,7 +99,7 @@ def best_labelling(xs: Sequence[float], p: DecideParams) -> list[bool]:
             new_p = from_e + x
         e, pr = new_e, new_p
     labels = [False] * n
-    state = pr - t * p.end_share > e  # a closing region pays less to end; ties go to E
+    state = pr - closing > e  # a closing region pays less to end; ties go to E
     for i in range(n - 1, -1, -1):
         labels[i] = state
         state = back_p[i] if state else back_e[i]
