@@ -115,8 +115,9 @@ def _tree(pid: int) -> list[int]:
     return found
 
 
-def _sample(pids: list[int], cpu: dict[int, float]) -> int:
-    """Resident bytes of ``pids``; records each one's CPU seconds so far in ``cpu``."""
+def _sample(pids: list[int], cpu: dict[int, float], sched: dict[int, tuple[float, float]]) -> int:
+    """Resident bytes of ``pids``; records each one's CPU seconds so far in ``cpu``, and
+    its seconds on a CPU and waiting for one (runnable but not running) in ``sched``."""
     page, tick = os.sysconf("SC_PAGE_SIZE"), os.sysconf("SC_CLK_TCK")
     rss = 0
     for p in pids:
@@ -126,9 +127,22 @@ def _sample(pids: list[int], cpu: dict[int, float]) -> int:
             with open(f"/proc/{p}/stat") as fh:
                 fields = fh.read().rsplit(")", 1)[1].split()
             cpu[p] = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+            with open(f"/proc/{p}/schedstat") as fh:
+                on_cpu, waiting = fh.read().split()[:2]
+            sched[p] = (int(on_cpu) / 1e9, int(waiting) / 1e9)
         except (OSError, IndexError, ValueError):
             continue
     return rss
+
+
+def _alone(wall: float, main: int, sched: dict[int, tuple[float, float]]) -> float:
+    """An estimate of the wall time had the run had the machine to itself: the time the
+    run's critical path spent waiting for a CPU taken off (the main process's wait, and
+    the mean wait of the workers that ran beside it)."""
+    main_wait = sched.get(main, (0.0, 0.0))[1]
+    busy = max((on for pid, (on, _w) in sched.items() if pid != main), default=0.0)
+    workers = [w for pid, (on, w) in sched.items() if pid != main and on >= 0.2 * busy > 0]
+    return max(0.0, wall - main_wait - (sum(workers) / len(workers) if workers else 0.0))
 
 
 WAIT_IDLE = 0.0  # --wait-idle
@@ -164,6 +178,7 @@ def run_clean(source: Path, out: Path, jobs: int, force: bool = True) -> dict:
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     peak_tree = 0
     cpu: dict[int, float] = {}
+    sched: dict[int, tuple[float, float]] = {}
     load = os.getloadavg()[0]
     busy_before = _machine_busy()
     start = time.perf_counter()
@@ -176,14 +191,16 @@ def run_clean(source: Path, out: Path, jobs: int, force: bool = True) -> dict:
         while not stop.is_set():
             if n % 10 == 0:  # the process tree changes rarely: look for it every second
                 pids = _tree(proc.pid)
-            peak_tree = max(peak_tree, _sample(pids, cpu))
+            peak_tree = max(peak_tree, _sample(pids, cpu, sched))
             n += 1
             stop.wait(0.1)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    _, status, usage = os.wait4(proc.pid, 0)
+    os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOWAIT)  # exited, not yet reaped:
     wall = time.perf_counter() - start
+    _sample([proc.pid], cpu, sched)  # its final figures can still be read
+    _, status, usage = os.wait4(proc.pid, 0)
     busy = _machine_busy() - busy_before
     stop.set()
     sampler.join()
@@ -195,6 +212,8 @@ def run_clean(source: Path, out: Path, jobs: int, force: bool = True) -> dict:
     return {
         "jobs": jobs,
         "wall_s": round(wall, 2),
+        "wall_alone_s": round(_alone(wall, proc.pid, sched), 2),
+        "cpu_wait_s": round(sum(w for _on, w in sched.values()), 1),  # runnable, no CPU
         "peak_rss_largest_mb": round(usage.ru_maxrss * 1024 / 1e6, 1),  # Linux: KiB
         "peak_rss_tree_mb": round(peak_tree / 1e6, 1),
         "cpu_s": round(mine, 1),
@@ -247,22 +266,27 @@ def bench(
     result["all_runs"] = every
     if len(runs) >= 2:
         result["speedup"] = round(runs[0]["wall_s"] / runs[-1]["wall_s"], 2)
+        if runs[-1]["wall_alone_s"] > 0:
+            alone = runs[0]["wall_alone_s"] / runs[-1]["wall_alone_s"]
+            result["speedup_alone"] = round(alone, 2)
     return result
 
 
 def table(results: list[dict]) -> str:
     head = "| input | MB | docs | jobs | wall s | CPU s | MB/s | docs/s "
-    head += "| peak RSS MB largest / all | others' cores | speedup |"
-    rows = [head, "|" + "---|" * 11]
+    head += "| peak RSS MB largest / all | others' cores | speedup | est. alone s | est. speedup |"
+    rows = [head, "|" + "---|" * 13]
     for res in results:
         for r in res["runs"]:
-            speedup = f"{res['speedup']:.2f}x" if r is res["runs"][-1] and "speedup" in res else ""
+            last = r is res["runs"][-1]
+            speedup = f"{res['speedup']:.2f}x" if last and "speedup" in res else ""
+            alone = f"{res['speedup_alone']:.2f}x" if last and "speedup_alone" in res else ""
             rows.append(
                 f"| {res['input']} | {res['mb']:,} | {res['docs']:,} | {r['jobs']} "
                 f"| {r['wall_s']:.1f} | {r['cpu_s']:.1f} | {r['mb_per_s']:.2f} "
                 f"| {r['docs_per_s']:,.0f} "
                 f"| {r['peak_rss_largest_mb']:.0f} / {r['peak_rss_tree_mb']:.0f} "
-                f"| {r['others_cores']:.2f} | {speedup} |"
+                f"| {r['others_cores']:.2f} | {speedup} | {r['wall_alone_s']:.1f} | {alone} |"
             )
     return "\n".join(rows)
 
