@@ -45,6 +45,8 @@ def make_pool(jobs: int, config: WorkConfig, engine: Engine) -> ProcessPoolExecu
     alone = threading.active_count() == 1  # no thread to be caught mid-lock by a fork
     if sys.platform.startswith("linux") and "fork" in methods and alone:
         inherit_engine(engine)
+        for stream in (sys.stdout, sys.stderr):  # or a child flushes a copy of the buffer
+            stream.flush()
         pool = ProcessPoolExecutor(
             max_workers=jobs,
             mp_context=multiprocessing.get_context("fork"),
