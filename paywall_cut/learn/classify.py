@@ -331,12 +331,12 @@ _CATEGORY_WORDS = (
 
 
 def _category(f: Finding) -> str:
-    """The rule category of a learned line: that of the built-in hits near it, else
-    read off its words, else ``subscribe-cta``."""
-    near = f.candidate.categories.most_common(1)
-    if near and near[0][1] >= 0.3 * f.candidate.seen:
-        return near[0][0]
+    """The rule category of a learned line: read off its own words, else that of the
+    built-in hits near it, else ``subscribe-cta``."""
     for category, pattern in _CATEGORY_WORDS:
         if pattern.search(f.candidate.raw):
             return category
+    near = f.candidate.categories.most_common(1)
+    if near and near[0][1] >= 0.3 * f.candidate.seen:
+        return near[0][0]
     return "subscribe-cta"

@@ -64,7 +64,7 @@ def read_corpus(
                 continue
             try:
                 data = read_source(entry.source)
-            except Exception as e:
+            except InputError as e:
                 warn(str(e))
                 continue
             yield container, entry.source, data, entry.rel
@@ -98,7 +98,7 @@ def _records(
     except (OSError, EOFError) as e:
         warn(f"{path}: cannot read: {e}")
     if bad:
-        warn(f"{path}: {bad} records without a string field {options.field!r} skipped")
+        warn(f"{path}: {bad} lines skipped (not a JSON object with a string {options.field!r})")
 
 
 # -- observing in worker processes ------------------------------------------------------
