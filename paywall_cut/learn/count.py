@@ -140,7 +140,7 @@ class LineCounter:
         self.capacity = capacity
         self.admit = admit
         self.min_df = min_df
-        self.sketch = array("I", bytes(4 * width * depth))
+        self.sketch = array("I", [0]) * (width * depth)
         self.table: dict[int, Candidate] = {}
         self.sources: dict[str, SourceStats] = {}
         self.by_id: list[SourceStats] = []
