@@ -198,6 +198,9 @@ def learn_command(
     frequency and two example documents, for a person to review. Recurring editorial
     furniture (datelines, credits, section names, share rows) is listed at the end of the
     file as comments. Use the file with `extend-rules` or `clean --learn`.
+
+    Exit code 0; 2 on a usage error, when no document is found, or when an input could
+    not be read (reported; the rule file is written all the same).
     """
     if not re.fullmatch(r"[A-Z]{2,4}", prefix):
         fail("--prefix must be 2-4 capital letters, such as LRN or SITE")
