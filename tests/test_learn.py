@@ -340,3 +340,17 @@ def test_html_pages_and_gzip_records_are_read(corpus, tmp_path) -> None:
     report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
     learned_from = {f["source"] for f in report["findings"] if f["rule"]}
     assert learned_from == {"pages", "records"}
+
+
+def test_an_unreadable_input_is_reported_and_the_rules_still_written(folders, tmp_path) -> None:
+    import shutil
+
+    tree = tmp_path / "tree"
+    shutil.copytree(folders, tree)
+    site = sorted(p for p in tree.iterdir() if p.is_dir())[0]
+    (site / "broken.txt").write_bytes(b"\x00\x01binary\x00" * 100)
+    out = tmp_path / "rules.toml"
+    result = run("learn", str(tree), "-o", str(out))
+    assert result.exit_code == 2
+    assert "broken.txt: binary file" in result.output
+    assert load_file(out).rules  # learned from everything else
