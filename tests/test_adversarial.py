@@ -698,10 +698,6 @@ def test_hostile_file_names_are_cleaned_like_any_other(tmp_path: Path) -> None:
         assert (tmp_path / "out" / name).read_text() == PARA + "\n"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: check's text output prints file names raw (cli/check.py); see docs/hardening.md",
-)
 def test_check_text_output_cannot_be_forged_by_a_file_name(tmp_path: Path) -> None:
     """A newline in a file name must not start a line of its own in the findings."""
     (tmp_path / "evil\nforged.txt:9: PC999 all is well.txt").write_text(

@@ -97,7 +97,10 @@ class Finding:
     record: int | None = None  # JSONL: 1-based line of the record
 
     def text(self) -> str:
-        return f"{self.path}:{self.line}: {self.rule} [{self.category}] {self.message}"
+        # control characters in a file name (a newline, say) are shown escaped, so that a
+        # name cannot start a finding line of its own
+        path = _printable(self.path)
+        return f"{path}:{self.line}: {self.rule} [{self.category}] {self.message}"
 
     def github(self) -> str:
         props = f"file={_prop(self.path)},line={self.line},endLine={self.end_line}"
@@ -446,3 +449,10 @@ def check_rule_files(paths: Iterable[str]) -> NoReturn:
                 f"{path}: {_plural(len(rules), 'rule')}, {_plural(examples, 'example')}: all pass"
             )
     sys.exit(EXIT_FOUND if failed else EXIT_OK)
+
+
+def _printable(name: str) -> str:
+    """``name`` with control characters escaped (as ``repr`` shows them)."""
+    if name.isprintable():
+        return name
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in name)
