@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from paywall_cut import default_detector, prefilter
-from paywall_cut.batch import walk, work
+from paywall_cut.batch import work
 from paywall_cut.cli import cli
 from paywall_cut.files import atomic_writer, is_temp_name
 
@@ -255,26 +255,18 @@ def test_each_bad_file_is_reported_and_the_run_goes_on(
     broken = write(root / "broken.txt", codecs.BOM_UTF16_LE + "abc".encode("utf-16-le") + b"\x00")
     locked = write(root / "locked.txt", PAGE)
     gone = write(root / "gone.txt", PAGE)
-    if os.geteuid() == 0:  # root reads anything: make the read fail as it would
-        real_read = work.read_input
+    real_read = work.read_input
 
-        def read(path: str, nofollow: bool):
-            if path == str(locked):
-                raise PermissionError(13, "Permission denied", path)
-            return real_read(path, nofollow)
+    def read(path: str, nofollow: bool):
+        if path == str(gone):  # listed by the walk, gone by the time it is read
+            gone.unlink()
+        if path == str(locked) and os.geteuid() == 0:  # root reads anything: fail as it would
+            raise PermissionError(13, "Permission denied", path)
+        return real_read(path, nofollow)
 
-        monkeypatch.setattr(work, "read_input", read)
-    else:  # pragma: no cover
+    monkeypatch.setattr(work, "read_input", read)
+    if os.geteuid() != 0:  # pragma: no cover
         locked.chmod(0)
-    real_walk = walk.Walker.walk
-
-    def walk_then_delete(self, paths):  # the file vanishes after the walk saw it
-        for entry in real_walk(self, paths):
-            yield entry
-            if entry.source == str(gone):
-                gone.unlink()
-
-    monkeypatch.setattr(walk.Walker, "walk", walk_then_delete)
     s, r = summary_of(root, "--in-place", "--jobs", "1")
     assert r.exit_code == 2
     errors = [line.partition(": '")[0] for line in r.stderr.splitlines() if "error: " in line]

@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
@@ -237,7 +236,9 @@ class Runner:
                     reason = f"{entry.source}: same output path as {first.source}; not written"
                     yield replace(entry, kind="fail", reason=reason)
                 continue  # the same file named twice: cleaned once
-            if dest is not None and o.mode == OUT and os.path.realpath(dest) == entry.real:
+            # DIR is never an input folder and no output is written through a symbolic link
+            # (Engine.ensure_folder), so an output is its input only by the very same path
+            if dest is not None and o.mode == OUT and dest == entry.real:
                 yield replace(entry, kind="fail", reason=f"{entry.source}: output is the input")
                 continue
             self.entries[key] = entry
@@ -357,24 +358,28 @@ class Runner:
         try:
             if self.state is not None and self.state.interrupted and self.out_root:
                 self._sweep_out_dir()
-            plan = list(self.plan())  # the whole walk first: totals for the progress bar
             try:
                 self.manifest = Manifest(o.manifest)
             except ManifestError as e:
                 raise UsageError(str(e)) from None
-            tasks = [t for t in plan if isinstance(t, FileTask)]
-            total = sum(self.entries[t.key].size for t in tasks)
-            total += sum(e.size for e in plan if isinstance(e, Entry) and e.kind == "up-to-date")
-            units = self._units(tasks)
+            items: Iterable[Entry | FileTask] = self.plan()
+            files = total = 0
+            if o.progress:  # the whole walk first, for the totals of the progress bar
+                items = list(items)
+                files = len(items)
+                total = sum(self.entries[t.key].size for t in items if isinstance(t, FileTask))
+                total += sum(e.size for e in items if isinstance(e, Entry) and e.kind != "skip")
+            # else the work starts while the walk goes on: no time lost walking 20,000 files
             # workers start before the progress bar starts its thread (see pool.make_pool)
-            executor = self._executor(units)
-            self.progress = ProgressBar(self.console, o.progress, len(plan), total)
+            executor: Any = (
+                make_pool(o.jobs, self.config, self.engine)
+                if o.jobs > 1
+                else InlineExecutor(self.engine)
+            )
+            self.progress = ProgressBar(self.console, o.progress, files, total)
             try:
                 with self.progress:
-                    for item in plan:
-                        if isinstance(item, Entry):
-                            self._report_entry(item)
-                    self._execute(units, executor)
+                    self._execute(items, executor)
             finally:
                 executor.shutdown(wait=True, cancel_futures=True)
             if o.mode == OUT:
@@ -394,58 +399,51 @@ class Runner:
             self.summary.finish()
         return self.summary
 
-    def _units(self, tasks: list[FileTask]) -> list[list[FileTask] | FileTask]:
-        """Batches of small files; large JSONL files on their own (split in chunks)."""
-        o = self.options
-        units: list[list[FileTask] | FileTask] = []
-        small: list[FileTask] = []
-        for t in tasks:
-            entry = self.entries[t.key]
-            estimate = entry.size * (8 if entry.rel.lower().endswith(".gz") else 1)
-            if t.kind == "jsonl" and estimate >= o.split_bytes:
-                units.append(t)
-            else:
-                small.append(t)
-        per_batch = max(1, min(BATCH_FILES, math.ceil(len(small) / (o.jobs * 8))))
-        batch: list[FileTask] = []
-        size = 0
-        for t in small:
-            batch.append(t)
-            size += self.entries[t.key].size
-            if len(batch) >= per_batch or size >= BATCH_BYTES:
-                units.append(batch)
-                batch, size = [], 0
-        if batch:
-            units.append(batch)
-        return units
+    def _split(self, task: FileTask) -> bool:
+        """Is this a JSONL file large enough to be cleaned chunk by chunk?"""
+        entry = self.entries[task.key]
+        estimate = entry.size * (8 if entry.rel.lower().endswith(".gz") else 1)
+        return task.kind == "jsonl" and estimate >= self.options.split_bytes
 
-    def _executor(self, units: list[list[FileTask] | FileTask]) -> Any:
-        """A pool of workers, or this process when there is one task or one job."""
-        o = self.options
-        if o.jobs > 1 and (len(units) > 1 or (units and isinstance(units[0], FileTask))):
-            return make_pool(o.jobs, self.config, self.engine)
-        return InlineExecutor(self.engine)
-
-    def _execute(self, units: list[list[FileTask] | FileTask], executor: Any) -> None:
+    def _execute(self, items: Iterable[Entry | FileTask], executor: Any) -> None:
+        """Hand out the work as the plan yields it: small files in batches (1 file, then 2,
+        4 ... up to BATCH_FILES, so that a few files are spread too), large JSONL files
+        chunk by chunk; never more than ``window`` tasks in flight."""
         o = self.options
         window = max(2, o.jobs * 4)
         inflight: dict[Future[Any], tuple[Any, ...]] = {}
         jobs: list[JsonlJob] = []
+        batch: list[FileTask] = []
+        size, per_batch = 0, 1
+
+        def submit_batch() -> None:
+            nonlocal batch, size, per_batch
+            if batch:
+                self._collect(inflight, window)
+                inflight[executor.submit(run_files, batch)] = (None, batch)
+                batch, size, per_batch = [], 0, min(BATCH_FILES, per_batch * 2)
+
         try:
-            for unit in units:
-                if isinstance(unit, list):
-                    self._collect(inflight, window)
-                    inflight[executor.submit(run_files, unit)] = (None, unit)
-                    continue
-                job = JsonlJob(unit, self.engine, self.on_chunk)
-                jobs.append(job)
-                self.split.add(unit.key)
-                for seq, data, first_line, raw_bytes in job.chunks(o.chunk_bytes):
-                    self._collect(inflight, window)
-                    if job.failed is not None:
-                        break
-                    inflight[executor.submit(run_chunk, data, first_line)] = (job, seq, raw_bytes)
-                self._finish_jobs(jobs)
+            for item in items:
+                if isinstance(item, Entry):
+                    self._report_entry(item)
+                elif not self._split(item):
+                    batch.append(item)
+                    size += self.entries[item.key].size
+                    if len(batch) >= per_batch or size >= BATCH_BYTES:
+                        submit_batch()
+                else:
+                    job = JsonlJob(item, self.engine, self.on_chunk)
+                    jobs.append(job)
+                    self.split.add(item.key)
+                    for seq, data, first_line, raw_bytes in job.chunks(o.chunk_bytes):
+                        self._collect(inflight, window)
+                        if job.failed is not None:
+                            break
+                        future = executor.submit(run_chunk, data, first_line)
+                        inflight[future] = (job, seq, raw_bytes)
+                    self._finish_jobs(jobs)
+            submit_batch()
             while inflight:
                 self._collect(inflight, 1)
             self._finish_jobs(jobs)
