@@ -221,6 +221,20 @@ def test_a_menu_of_links_is_one_line_per_link() -> None:
     assert lines_of(markup) == ["Home", "Subscribe", "Contact", "Read this and that today."]
 
 
+def test_words_of_two_elements_that_touch_are_not_glued() -> None:
+    # a stylesheet puts the span on a line of its own; without a space the words glue
+    markup = (
+        '<a href="/news"><span class="small">Sign up for our</span>Newsletter</a>'
+        "<p><span>T</span>he drop capital and <b>bold</b>face stay as they are.</p>"
+        "<p>Price<!-- -->Tag and a<i>B</i>c</p>"
+    )
+    assert lines_of(markup) == [
+        "Sign up for our Newsletter",
+        "The drop capital and boldface stay as they are.",
+        "PriceTag and a Bc",
+    ]
+
+
 def test_footnote_marks_and_mojibake() -> None:
     markup = '<p>Growth was strong<sup class="fn"><a href="#n1">1</a></sup>.</p>'
     assert lines_of(markup) == ["Growth was strong."]

@@ -188,6 +188,26 @@ def repair_mojibake(text: str) -> str:
     return _MOJIBAKE.sub(fix, text)
 
 
+def _glued(prev: Any, prev_text: str, piece: Any, text: str) -> bool:
+    """Would joining two text nodes as they are glue two words that the page shows apart?
+
+    ``<a><span class="small">Sign up for our</span>Newsletter</a>``: a stylesheet sets the
+    span on a line of its own, and the text reads "ourNewsletter" without it. A lower-case
+    letter that ends one element's text followed by a capital that opens the next
+    element's text is taken as such a boundary (a word does not change case there; a drop
+    capital, ``<span>T</span>he``, goes the other way). Text nodes of the same element
+    (split by a comment) are joined as they are.
+    """
+    if not prev_text or not text:
+        return False
+    a, b = prev_text[-1], text[0]
+    if not (a.islower() and b.isupper()):
+        return False
+    if not isinstance(prev, NavigableString) or not isinstance(piece, NavigableString):
+        return False
+    return prev.parent is not piece.parent
+
+
 def _has_word(text: str) -> bool:
     return any(c.isalnum() for c in text)
 
@@ -243,7 +263,14 @@ class _LineBuilder:
 
     def _line(self, ks: Iterable[int]) -> None:
         ks = list(ks)
-        text = " ".join(repair_mojibake("".join(self.parts[k] for k in ks)).split())
+        joined: list[str] = []
+        for n, k in enumerate(ks):
+            if n and _glued(
+                self.pieces[ks[n - 1]], self.parts[ks[n - 1]], self.pieces[k], self.parts[k]
+            ):
+                joined.append(" ")
+            joined.append(self.parts[k])
+        text = " ".join(repair_mojibake("".join(joined)).split())
         if not text or self.owner is None:
             return
         containers: dict[tuple[int, str], Container] = {}
