@@ -72,16 +72,26 @@ class Detector:
         decision parameters for this document.
         """
         doc = Document.from_text(text)
-        evidence, xs = self.evidence(doc, extra)
-        decision = decide(doc.lines, evidence, xs, decide_params or self.settings.decide)
+        params = decide_params or self.settings.decide
+        # without an explanation to give, a document with no line strong enough to anchor a
+        # region is decided at once: nothing can be cut (see decide.decide)
+        evidence, xs = self.evidence(doc, extra, min_anchor=None if explain else params.anchor)
+        decision = decide(doc.lines, evidence, xs, params)
         return self._result(doc, evidence, xs, decision, explain)
 
     # -- stages ------------------------------------------------------------------
 
     def evidence(
-        self, doc: Document, extra: Mapping[int, ExtraEvidence] | None = None
+        self,
+        doc: Document,
+        extra: Mapping[int, ExtraEvidence] | None = None,
+        min_anchor: float | None = None,
     ) -> tuple[dict[int, LineEvidence], dict[int, float]]:
-        """Evidence of the candidate lines, and ``x`` of every non-blank line (when any)."""
+        """Evidence of the candidate lines, and ``x`` of every non-blank line (when any).
+
+        With ``min_anchor``, a document where no line has that much anchor evidence gets
+        no evidence at all (the decision keeps every line of it either way).
+        """
         lines = doc.lines
         joined = "\n".join(lines)
         if needs_fold(joined):
@@ -106,7 +116,9 @@ class Detector:
             ev = evidence.setdefault(i, LineEvidence(i, len(lines[i].strip())))
             ev.extra, ev.extra_anchor = e.score, e.anchor
             ev.notes.append(e.note)
-        if not evidence:
+        if not evidence or (
+            min_anchor is not None and max(ev.anchor for ev in evidence.values()) < min_anchor
+        ):
             return {}, {}
         # shape features near the hits
         window = reader.p.window

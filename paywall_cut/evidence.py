@@ -137,7 +137,10 @@ _FIGURES = re.compile(
 )
 _QUOTES = '"'
 _SENTENCE_END = tuple(".!?\"')”’»")
-_WORD_START = re.compile(r"^[^\w]*(\w+)")
+# every match of _PRICE holds one of these (lower-cased): a cheap test before the regex
+_CURRENCY = ("$", "€", "£", "¥", "₹", "eur", "dollar", "usd", "gbp", "kr", "zł", "chf")
+_TOKEN = re.compile(r"\w+")
+_DIGIT = re.compile(r"\d")
 
 
 class EvidenceReader:
@@ -200,7 +203,8 @@ class EvidenceReader:
         if ev.length == 0:
             return
         s = line.strip()
-        second = self._second is not None and self._second.search(s)
+        tokens = _TOKEN.findall(s)  # one tokenising pass for every word list
+        second = self._second is not None and self._second.search(s, tokens)
         bullet = _BULLET.match(line) is not None
         if (
             not ev.hits
@@ -208,7 +212,7 @@ class EvidenceReader:
             and ev.length >= p.prose_min
             and not bullet
             and not second
-            and not (self._we is not None and self._we.search(s))
+            and not (self._we is not None and self._we.search(s, tokens))
             and (s.endswith(_SENTENCE_END) or ev.length >= 2 * p.prose_min)
         ):
             ev.counter += p.prose
@@ -219,12 +223,12 @@ class EvidenceReader:
         if second:
             bonus += p.second_person
             ev.notes.append("second person")
-        m = _WORD_START.match(s)
-        cta = m is not None and m.group(1).lower() in self._cta
+        cta = bool(tokens) and tokens[0].lower() in self._cta  # the line's first word
         if cta:
             bonus += p.cta_start
             ev.notes.append("call to action")
-        if _PRICE.search(s):
+        digits = _DIGIT.search(s) is not None  # prices and figures both hold a digit
+        if digits and _has_currency(s) and _PRICE.search(s):
             bonus += p.price
             ev.notes.append("price")
         if bullet:
@@ -236,7 +240,7 @@ class EvidenceReader:
             bonus += p.button
             ev.notes.append("short")
         ev.shape = bonus
-        if not second and not cta and _FIGURES.search(s):
+        if digits and not second and not cta and _FIGURES.search(s):
             ev.counter += p.figures
             ev.notes.append("figures")
 
@@ -251,19 +255,23 @@ class EvidenceReader:
         return -min(p.prior_base + length / p.prior_chars, p.prior_cap)
 
 
+def _has_currency(line: str) -> bool:
+    low = line.lower()
+    return any(c in low for c in _CURRENCY)
+
+
 class _Words:
     """Finds any of a list of words or phrases in a line, as whole words.
 
-    Single words are looked up in a set (one tokenising pass over the line); only the
-    few multi-word phrases ("according to") go through a regular expression.
+    Single words are looked up in a set (one tokenising pass over the line, which the
+    caller may share between lists); the few multi-word phrases ("according to", "you're")
+    go through a regular expression, run only when the line holds a phrase's first word.
     """
-
-    _TOKEN = re.compile(r"\w+")
 
     def __init__(self, words: tuple[str, ...], ignore_case: bool) -> None:
         self.ignore_case = ignore_case
         norm = [w.lower() if ignore_case else w for w in words]
-        self.single = frozenset(w for w in norm if self._TOKEN.fullmatch(w))
+        self.single = frozenset(w for w in norm if _TOKEN.fullmatch(w))
         phrases = sorted((w for w in norm if w not in self.single), key=len, reverse=True)
         self.phrases = (
             re.compile(
@@ -273,12 +281,23 @@ class _Words:
             if phrases
             else None
         )
+        # a phrase can only match where its first word is a token of the line; a phrase
+        # that opens with a non-word character is always searched for
+        firsts = [_TOKEN.match(w) for w in phrases]
+        self.always = any(m is None for m in firsts)
+        self.firsts = frozenset(m.group() for m in firsts if m is not None)
 
-    def search(self, line: str) -> bool:
-        text = line.lower() if self.ignore_case else line
-        if self.single and not self.single.isdisjoint(self._TOKEN.findall(text)):
+    def search(self, line: str, tokens: list[str] | None = None) -> bool:
+        """Does ``line`` hold one of the words? ``tokens``: ``\\w+`` runs of ``line``."""
+        if tokens is None:
+            tokens = _TOKEN.findall(line)
+        if self.ignore_case:
+            tokens = [t.lower() for t in tokens]
+        if self.single and not self.single.isdisjoint(tokens):
             return True
-        return self.phrases is not None and self.phrases.search(text) is not None
+        if self.phrases is None or not (self.always or not self.firsts.isdisjoint(tokens)):
+            return False
+        return self.phrases.search(line.lower() if self.ignore_case else line) is not None
 
 
 def _word_regex(words: tuple[str, ...], ignore_case: bool) -> _Words | None:
