@@ -18,10 +18,10 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from pathlib import Path
 
 from .rules import DISGUISE_CHARS, RuleSet, fold
-from .rules.superset import superset
+from .rules.derived import cache_dir, loosened
+from .rules.derived import save as save_derived
 
 # A document with any of these characters is folded before the scan (see rules.fold),
 # so that soft hyphens, zero-width or bidi characters and look-alike letters cannot hide a
@@ -120,7 +120,7 @@ class HyperscanScanner(Scanner):
         fallback: dict[str, list[Target]] = {}
         for i, rule in enumerate(ruleset.rules):
             for k, (regex, words, _required) in enumerate(rule.parts):
-                loose = superset(regex.pattern)
+                loose = loosened(regex.pattern)
                 if loose is None:
                     for w in words:
                         fallback.setdefault(w, []).append((i, k))
@@ -143,6 +143,7 @@ class HyperscanScanner(Scanner):
         for word, ts in PythonScanner(ruleset).search_words:
             for t in ts & named:
                 self.gates[t] = (*self.gates.get(t, ()), word)
+        save_derived()
         self.db = _compiled(hyperscan, exprs)
         self.scratch = hyperscan.Scratch(self.db)
 
@@ -184,15 +185,6 @@ class HyperscanScanner(Scanner):
                 hits[n] = set(current)
                 current.clear()
         return hits
-
-
-def cache_dir() -> Path:
-    """Where compiled hyperscan databases are kept (``PAYWALL_CUT_CACHE`` overrides)."""
-    env = os.environ.get("PAYWALL_CUT_CACHE")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "paywall-cut"
 
 
 def _compiled(hyperscan, exprs: list[bytes]):

@@ -20,8 +20,9 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from .literals import required_literals, required_sets
-from .redos import backtracking_risk, bound_repeats, sample_matches
+from .derived import derive
+from .derived import save as save_derived
+from .redos import backtracking_risk, sample_matches
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -127,6 +128,33 @@ def fold(line: str) -> str:
     return line
 
 
+class LazyPattern:
+    """A regular expression compiled on its first use.
+
+    Compiling the thousand-odd built-in patterns takes longer than most commands need them
+    for (a document typically reaches a few rules); built-in packs hold their patterns this
+    way. User patterns are compiled at once, so that an error shows at load time.
+    """
+
+    __slots__ = ("pattern", "flags", "_regex")
+
+    def __init__(self, pattern: str, flags: int) -> None:
+        self.pattern = pattern
+        self.flags = flags
+        self._regex: re.Pattern[str] | None = None
+
+    def compiled(self) -> re.Pattern[str]:
+        if self._regex is None:
+            self._regex = re.compile(self.pattern, self.flags)
+        return self._regex
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self.compiled().search(text)
+
+    def fullmatch(self, text: str) -> re.Match[str] | None:
+        return self.compiled().fullmatch(text)
+
+
 class RuleError(ValueError):
     """A rule file or rule is invalid. The message names the file and the rule."""
 
@@ -151,9 +179,9 @@ class Rule:
     named_triggers: bool = False  # triggers given by the rule file, not read off its patterns
     # per pattern, in order: (compiled pattern, its trigger words, the word sets every
     # match must contain one word of each)
-    parts: tuple[tuple[re.Pattern[str], tuple[str, ...], tuple[frozenset[str], ...]], ...] = field(
-        default=(), repr=False, compare=False
-    )
+    parts: tuple[
+        tuple[re.Pattern[str] | LazyPattern, tuple[str, ...], tuple[frozenset[str], ...]], ...
+    ] = field(default=(), repr=False, compare=False)
 
     def search(
         self, folded_line: str, only: Iterable[int] | None = None, lower: str | None = None
@@ -328,10 +356,11 @@ def _parse_rule(raw: object, lang: str, source: str, trusted: bool = False) -> R
     if not patterns:
         raise _fail(source, rid, "'patterns' is required")
     for p in patterns:
-        try:
-            re.compile(p)
-        except re.error as e:
-            raise _fail(source, rid, f"bad regular expression {p!r}: {e}") from None
+        if not trusted:  # built-in patterns are checked by the test suite
+            try:
+                re.compile(p)
+            except re.error as e:
+                raise _fail(source, rid, f"bad regular expression {p!r}: {e}") from None
         risk = None if trusted else backtracking_risk(p)
         if risk:
             raise _fail(
@@ -359,7 +388,8 @@ def _parse_rule(raw: object, lang: str, source: str, trusted: bool = False) -> R
         raise _fail(source, rid, f"each trigger needs at least {MIN_TRIGGER} characters")
     parts = []
     for p in patterns:
-        found = explicit or required_literals(p)
+        derived = derive(p, re.IGNORECASE)
+        found = explicit or derived.literals
         if not found or min(len(t) for t in found) < MIN_TRIGGER:
             raise _fail(
                 source,
@@ -377,8 +407,12 @@ def _parse_rule(raw: object, lang: str, source: str, trusted: bool = False) -> R
                 "lines that hold a trigger)",
             )
         # unbounded quantifiers get an upper bound: matching stays linear in the line length
-        regex = re.compile(bound_repeats(p, re.IGNORECASE), re.IGNORECASE)
-        parts.append((regex, tuple(sorted(found)), required_sets(p)))
+        regex = (
+            LazyPattern(derived.bounded, re.IGNORECASE)
+            if trusted
+            else re.compile(derived.bounded, re.IGNORECASE)
+        )
+        parts.append((regex, tuple(sorted(found)), derived.sets))
     triggers = tuple(sorted({t for _, ts, _ in parts for t in ts}))
     return Rule(
         id=rid,
@@ -450,4 +484,5 @@ def load_rules(
         ruleset = ruleset.plus(_builtin(lang))
     for f in extra_files:
         ruleset = ruleset.plus(load_file(f))
+    save_derived()  # what was derived for new patterns, for the next run
     return ruleset

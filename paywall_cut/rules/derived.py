@@ -1,0 +1,130 @@
+"""What the loader derives from each rule pattern, remembered on disk between runs.
+
+Reading a pattern's trigger words (``literals.py``), bounding its repeats (``redos.py``) and
+loosening it for hyperscan (``superset.py``) each parse the pattern with Python's regular
+expression parser: about a second for the built-in packs, paid by every ``paywall-cut``
+command before its first line. The results depend only on the pattern text, the code of
+those modules and the Python version, so they are kept in one JSON file in the cache
+folder (``cache_dir()``), named by a hash of that code and version: a change to any of
+them starts a new file, and a pattern never seen before is simply derived again.
+
+A missing, unreadable or corrupt cache file is ignored; a read-only cache folder means no
+cache, never an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import literals, redos, superset
+
+
+def cache_dir() -> Path:
+    """Where paywall-cut keeps derived data (``PAYWALL_CUT_CACHE`` overrides)."""
+    env = os.environ.get("PAYWALL_CUT_CACHE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "paywall-cut"
+
+
+@dataclass(frozen=True)
+class Derived:
+    """What one pattern yields (see ``rules/__init__.py``, ``_parse_rule``)."""
+
+    bounded: str  # the pattern with its unbounded repeats bounded (redos.bound_repeats)
+    literals: tuple[str, ...] | None  # literals.required_literals, sorted, or None
+    sets: tuple[frozenset[str], ...]  # literals.required_sets
+
+
+class _Store:
+    """The in-memory table of derived data, read from and written back to one file."""
+
+    def __init__(self) -> None:
+        self.patterns: dict[str, Derived] = {}
+        self.loose: dict[str, str | None] = {}
+        self.loaded = False
+        self.dirty = False
+
+    def path(self) -> Path:
+        code = hashlib.sha256(sys.version.encode())
+        for module in (literals, redos, superset, sys.modules[__name__]):
+            code.update(Path(module.__file__ or "").read_bytes())
+        return cache_dir() / f"derived-{code.hexdigest()[:16]}.json"
+
+    def load(self) -> None:
+        self.loaded = True
+        try:
+            data = json.loads(self.path().read_text(encoding="utf-8"))
+            for p, (bounded, lits, sets) in data["patterns"].items():
+                self.patterns[p] = Derived(
+                    bounded,
+                    tuple(lits) if lits is not None else None,
+                    tuple(frozenset(s) for s in sets),
+                )
+            self.loose.update(data["loose"])
+        except (OSError, ValueError, KeyError, TypeError):
+            self.patterns.clear()  # missing or damaged: derive again
+            self.loose.clear()
+
+    def save(self) -> None:
+        if not self.dirty:
+            return
+        data = {
+            "patterns": {
+                p: [d.bounded, d.literals, [sorted(s) for s in d.sets]]
+                for p, d in self.patterns.items()
+            },
+            "loose": self.loose,
+        }
+        try:
+            path = self.path()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+            os.replace(tmp, path)
+            self.dirty = False
+        except OSError:  # a read-only cache folder: no cache, still correct
+            pass
+
+
+_STORE = _Store()
+
+
+def derive(pattern: str, flags: int) -> Derived:
+    """The derived data of one rule pattern (compiled with ``flags``)."""
+    if not _STORE.loaded:
+        _STORE.load()
+    key = f"{flags}:{pattern}"
+    found = _STORE.patterns.get(key)
+    if found is None:
+        lits = literals.required_literals(pattern)
+        found = Derived(
+            redos.bound_repeats(pattern, flags),
+            tuple(sorted(lits)) if lits is not None else None,
+            literals.required_sets(pattern),
+        )
+        _STORE.patterns[key] = found
+        _STORE.dirty = True
+    return found
+
+
+def loosened(pattern: str) -> str | None:
+    """``superset.superset(pattern)``, remembered."""
+    if not _STORE.loaded:
+        _STORE.load()
+    if pattern in _STORE.loose:
+        return _STORE.loose[pattern]
+    loose = _STORE.loose[pattern] = superset.superset(pattern)
+    _STORE.dirty = True
+    return loose
+
+
+def save() -> None:
+    """Write what was derived since the last save to the cache file."""
+    _STORE.save()
