@@ -178,9 +178,11 @@ def _attach_heading(
 
     A box often opens with a short heading that no rule knows ("Get the Morning Brief",
     "Before you go"). The non-blank line just before a region joins it when it has no
-    rule hit, is at most ``heading_chars`` long, does not end with a period or a question
-    mark, is not a list item, is not the document's first line, and speaks to the reader
-    (a call-to-action verb or a second-person word, as read by the shape features).
+    rule hit, is at most ``heading_chars`` long, does not end like a sentence or an
+    introduction (period, comma, semicolon, question mark, colon: "Here is what the pop-up
+    told you:" belongs to the article that quotes the box), is not a list item, is not the
+    document's first line, and speaks to the reader (a call-to-action verb or a
+    second-person word, as read by the shape features).
     """
     # order is sorted: a binary search (list.index made many regions quadratic: 1,000
     # islands in 1,000,000 lines spent 4 s here; see tests/test_adversarial.py)
@@ -190,7 +192,12 @@ def _attach_heading(
     i = order[k - 1]
     line = lines[i].strip()
     ev = evidence.get(i)
-    if ev is None or ev.hits or len(line) > p.heading_chars or line.endswith((".", ",", ";", "?")):
+    if (
+        ev is None
+        or ev.hits
+        or len(line) > p.heading_chars
+        or line.endswith((".", ",", ";", "?", ":"))
+    ):
         return
     if "bullet" in ev.notes:  # a list item belongs to the list before, not to the box
         return

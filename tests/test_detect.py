@@ -173,3 +173,20 @@ def test_a_kept_line_is_never_taken_as_a_box_heading(seed_text: str) -> None:
     r = detector.cut(seed_text)
     assert "Keep reading for free!" in r.text
     assert "Already a subscriber" not in r.text
+
+
+def test_a_line_introducing_what_follows_is_not_taken_as_a_box_heading() -> None:
+    """A short line that speaks to the reader but ends with a colon introduces the text
+    after it: it stays with the article even when a prompt follows."""
+    text = (
+        "The council approved the new bus timetable on Tuesday after a two-hour debate, and "
+        "the first changes take effect in the spring, officials said.\n"
+        "\n"
+        "Here is what you need to know before you travel:\n"
+        "\n"
+        "Subscribe to continue reading.\n"
+        "Already a subscriber? Log in\n"
+    )
+    result = cut(text)
+    assert "Here is what you need to know before you travel:\n" in result.text
+    assert "Subscribe to continue reading." not in result.text
