@@ -9,48 +9,15 @@ import os
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from rich.console import Console
 
-from paywall_cut import default_detector, prefilter
+from paywall_cut import default_detector
 from paywall_cut.batch import BatchOptions, run_batch
 from paywall_cut.batch.summary import ProgressBar
 from paywall_cut.batch.walk import Globs, compile_glob
-from paywall_cut.cli import cli
 from paywall_cut.jsonl import JsonlOptions
 
-from .conftest import SEED
-
-SEED_LINES = SEED.read_text(encoding="utf-8").splitlines(keepends=True)
-ARTICLE = "".join(SEED_LINES[:11])  # nothing to cut
-PAGE = "".join(SEED_LINES)  # the article and its pitch: the pitch is cut
-PITCH = "".join(SEED_LINES[12:])  # nothing but the pitch
-
-
-@pytest.fixture(autouse=True)
-def _cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """--in-place keeps its run state in the user's cache folder: use tmp_path instead
-    (but keep the compiled prefilter where it is: compiling it again takes seconds)."""
-    if hasattr(prefilter, "cache_dir"):
-        monkeypatch.setenv("PAYWALL_CUT_CACHE", str(prefilter.cache_dir()))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-
-
-def run(*args: str | Path):
-    return CliRunner().invoke(cli, ["clean", *map(str, args)], catch_exceptions=False)
-
-
-def summary_of(*args: str | Path) -> tuple[dict, object]:
-    r = run(*args, "--summary-json", "-")
-    return json.loads(r.stdout), r
-
-
-def write(path: Path, data: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    path.write_bytes(data)
-    return path
+from .batchkit import ARTICLE, PAGE, PITCH, isolated_state, run, summary_of, write  # noqa: F401
 
 
 def jsonl(*records: dict) -> str:

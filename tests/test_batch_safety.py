@@ -15,42 +15,13 @@ import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from paywall_cut import default_detector, prefilter
+from paywall_cut import default_detector
 from paywall_cut.batch import work
-from paywall_cut.cli import cli
 from paywall_cut.files import atomic_writer, is_temp_name
 
-from .conftest import ROOT, SEED
-
-SEED_LINES = SEED.read_text(encoding="utf-8").splitlines(keepends=True)
-ARTICLE = "".join(SEED_LINES[:11])
-PAGE = "".join(SEED_LINES)
-
-
-@pytest.fixture(autouse=True)
-def _cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """--in-place keeps its run state in the user's cache folder: use tmp_path instead
-    (but keep the compiled prefilter where it is: compiling it again takes seconds)."""
-    if hasattr(prefilter, "cache_dir"):
-        monkeypatch.setenv("PAYWALL_CUT_CACHE", str(prefilter.cache_dir()))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-
-
-def run(*args: str | Path):
-    return CliRunner().invoke(cli, ["clean", *map(str, args)], catch_exceptions=False)
-
-
-def summary_of(*args: str | Path) -> tuple[dict, object]:
-    r = run(*args, "--summary-json", "-")
-    return json.loads(r.stdout), r
-
-
-def write(path: Path, data: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
-    return path
+from .batchkit import ARTICLE, PAGE, SEED_LINES, isolated_state, run, summary_of, write  # noqa: F401
+from .conftest import ROOT
 
 
 def temp_files(root: Path) -> list[Path]:
