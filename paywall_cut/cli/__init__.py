@@ -20,6 +20,7 @@ Exit codes (shared by every command):
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from typing import Any, NoReturn, TypeVar
@@ -39,6 +40,14 @@ def fail(message: str) -> NoReturn:
     """Print one clear error line and exit with code 2."""
     click.echo(f"paywall-cut: error: {message}", err=True)
     sys.exit(EXIT_ERROR)
+
+
+def cores() -> int:
+    """The processors this process may run on (``--jobs 0``: one worker each)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
 
 
 def stderr_console(force_terminal: bool | None = None) -> Console:

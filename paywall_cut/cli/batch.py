@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import codecs
 import json
-import os
 import sys
 
 import click
@@ -16,6 +15,7 @@ from . import (
     EXIT_OK,
     cli,
     config_options,
+    cores,
     current_config,
     fail,
     make_detector,
@@ -24,13 +24,6 @@ from . import (
 from .learn import learn_options, with_learned
 
 EXIT_INTERRUPTED = 130
-
-
-def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
 
 
 def _codec(option: str, name: str | None) -> str | None:
@@ -160,7 +153,7 @@ def clean(
         jsonl=JsonlOptions(field=field, report_field=report_field, drop_empty=drop_empty),
         encoding=_codec("--encoding", encoding),
         output_encoding=_codec("--output-encoding", output_encoding),
-        jobs=jobs or _cores(),
+        jobs=jobs or cores(),
         manifest=manifest,
         manifest_records=manifest_records,
         state=state,

@@ -32,6 +32,7 @@ from . import (
     EXIT_OK,
     cli,
     config_options,
+    cores,
     current_config,
     fail,
     make_detector,
@@ -40,13 +41,6 @@ from . import (
 
 MAX_WARNINGS = 20
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
 
 
 def _sketch_width(megabytes: int) -> int:
@@ -220,7 +214,7 @@ def learn_command(
         source_depth=source_depth,
         include=include or tuple(config["include"]),
         exclude=exclude or tuple(config["exclude"]),
-        jobs=jobs or _cores(),
+        jobs=jobs or cores(),
     )
     warnings = _Warnings(quiet)
     report = learn(paths, detector, options, warn=warnings)
