@@ -218,11 +218,16 @@ def _lower(text: str) -> str:
 
 
 def make_scanner(ruleset: RuleSet, accelerate: bool = True) -> Scanner:
-    """The fastest scanner available (hyperscan when installed), or the pure-Python one."""
+    """The fastest scanner available (hyperscan when installed and usable here), or the
+    pure-Python one. Both give the same decisions; only the speed differs."""
     if accelerate:
         try:
-            return HyperscanScanner(ruleset)
+            import hyperscan
         except ImportError:
+            return PythonScanner(ruleset)
+        try:
+            return HyperscanScanner(ruleset)
+        except hyperscan.error:  # installed but unusable here (a processor it cannot run on)
             pass
     return PythonScanner(ruleset)
 

@@ -9,7 +9,7 @@ import pytest
 from paywall_cut import Detector
 from paywall_cut.evaluate import case_text
 from paywall_cut.prefilter import PythonScanner
-from paywall_cut.rules import fold
+from paywall_cut.rules import fold, load_rules
 from paywall_cut.rules.superset import superset
 
 hyperscan = pytest.importorskip("hyperscan")
@@ -77,3 +77,19 @@ def test_loosened_patterns_match_where_the_originals_do(pattern: str, line: str)
     hits: list[int] = []
     db.scan(text.lower().encode(), match_event_handler=lambda *a: hits.append(a[0]))
     assert bool(re.search(pattern, text, re.IGNORECASE)) <= bool(hits)
+
+
+def test_an_unusable_hyperscan_falls_back_to_the_python_scanner(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Installed but unable to run here (hyperscan raises ArchitectureError on a processor
+    without the instructions it needs): the pure-Python scanner takes over."""
+    hyperscan = pytest.importorskip("hyperscan")
+    from paywall_cut import prefilter
+
+    def refuse(self: object, ruleset: object) -> None:
+        raise hyperscan.ArchitectureError("this processor lacks SSSE3")
+
+    monkeypatch.setattr(prefilter.HyperscanScanner, "__init__", refuse)
+    scanner = prefilter.make_scanner(load_rules(["en"]))
+    assert isinstance(scanner, prefilter.PythonScanner)
