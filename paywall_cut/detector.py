@@ -124,6 +124,7 @@ class Detector:
         window = reader.p.window
         nonblank = [i for i, line in enumerate(lines) if line and not line.isspace()]
         position = {i: k for k, i in enumerate(nonblank)}
+        lex = reader.lexicon(h.rule.lang for ev in evidence.values() for h in ev.hits)
         near: set[int] = set()
         for i in evidence:
             k = position[i]
@@ -132,9 +133,9 @@ class Detector:
             ev = evidence.get(i)
             if ev is None:
                 ev = evidence[i] = LineEvidence(i, len(lines[i].strip()))
-            reader.shape_of(lines[i], ev)
+            reader.shape_of(lines[i], ev, lex)
             if ev.hits:
-                reader.counter_of(lines[i], ev)
+                reader.counter_of(lines[i], ev, lex)
         xs: dict[int, float] = {}
         prior = reader.prior_of
         for i in nonblank:

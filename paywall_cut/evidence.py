@@ -37,9 +37,10 @@ Blank lines carry no evidence; the sequence decision (``decide.py``) skips them.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .rules import Rule, RuleSet, fold
+from .rules import Rule, RuleSet, Shape, fold
 
 
 @dataclass(frozen=True)
@@ -149,11 +150,20 @@ class EvidenceReader:
     def __init__(self, ruleset: RuleSet, params: EvidenceParams | None = None) -> None:
         self.ruleset = ruleset
         self.p = params or EvidenceParams()
-        shape = ruleset.shape
-        self._second = _word_regex(shape.second_person, ignore_case=False)
-        self._we = _word_regex(shape.first_plural, ignore_case=False)
-        self._reporting = _word_regex(shape.reporting, ignore_case=True)
-        self._cta = frozenset(w.lower() for w in shape.cta_verbs)
+        self.default = Lexicon(ruleset.shape)  # every pack's words
+        self._lexicons: dict[frozenset[str], Lexicon] = {}
+
+    def lexicon(self, langs: Iterable[str]) -> Lexicon:
+        """The shape words of the languages whose rules fired in a document (a German
+        reporting verb says nothing about an English line); every pack's words when no
+        language is known."""
+        key = frozenset(langs)
+        if not key:
+            return self.default
+        lex = self._lexicons.get(key)
+        if lex is None:
+            lex = self._lexicons[key] = Lexicon(self.ruleset.shape_for(key))
+        return lex
 
     def rule_hits(self, line: str, targets: set[tuple[int, int]], ev: LineEvidence) -> None:
         """Match the candidate (rule, pattern) pairs against one line and score the hits."""
@@ -197,14 +207,16 @@ class EvidenceReader:
             total = strengths[0] + p.others_share * sum(strengths[1:])
             ev.rules = min(total, p.rules_cap)
 
-    def shape_of(self, line: str, ev: LineEvidence) -> None:
-        """Shape features (bonus) of a line near a rule hit."""
+    def shape_of(self, line: str, ev: LineEvidence, lex: Lexicon | None = None) -> None:
+        """Shape features (bonus) of a line near a rule hit, read with ``lex``'s words
+        (default: every pack's)."""
         p = self.p
+        lex = lex or self.default
         if ev.length == 0:
             return
         s = line.strip()
         tokens = _TOKEN.findall(s)  # one tokenising pass for every word list
-        second = self._second is not None and self._second.search(s, tokens)
+        second = lex.second is not None and lex.second.search(s, tokens)
         bullet = _BULLET.match(line) is not None
         if (
             not ev.hits
@@ -212,7 +224,7 @@ class EvidenceReader:
             and ev.length >= p.prose_min
             and not bullet
             and not second
-            and not (self._we is not None and self._we.search(s, tokens))
+            and not (lex.we is not None and lex.we.search(s, tokens))
             and (s.endswith(_SENTENCE_END) or ev.length >= 2 * p.prose_min)
         ):
             ev.counter += p.prose
@@ -223,7 +235,7 @@ class EvidenceReader:
         if second:
             bonus += p.second_person
             ev.notes.append("second person")
-        cta = bool(tokens) and tokens[0].lower() in self._cta  # the line's first word
+        cta = bool(tokens) and tokens[0].lower() in lex.cta  # the line's first word
         if cta:
             bonus += p.cta_start
             ev.notes.append("call to action")
@@ -244,15 +256,26 @@ class EvidenceReader:
             ev.counter += p.figures
             ev.notes.append("figures")
 
-    def counter_of(self, line: str, ev: LineEvidence) -> None:
+    def counter_of(self, line: str, ev: LineEvidence, lex: Lexicon | None = None) -> None:
         """Counter-evidence of reporting on a line with rule hits."""
-        if self._reporting is not None and self._reporting.search(line):
+        lex = lex or self.default
+        if lex.reporting is not None and lex.reporting.search(line):
             ev.counter += self.p.reporting
             ev.notes.append("reporting")
 
     def prior_of(self, length: int) -> float:
         p = self.p
         return -min(p.prior_base + length / p.prior_chars, p.prior_cap)
+
+
+class Lexicon:
+    """The shape word lists of some languages, ready for lookups."""
+
+    def __init__(self, shape: Shape) -> None:
+        self.second = _word_regex(shape.second_person, ignore_case=False)
+        self.we = _word_regex(shape.first_plural, ignore_case=False)
+        self.reporting = _word_regex(shape.reporting, ignore_case=True)
+        self.cta = frozenset(w.lower() for w in shape.cta_verbs)
 
 
 def _has_currency(line: str) -> bool:

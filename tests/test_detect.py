@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from paywall_cut import Detector, Settings, cut
+from paywall_cut import Detector, Settings, cut, load_rules
 from paywall_cut.result import SCHEMA
 
 ARTICLE = [
@@ -190,3 +190,23 @@ def test_a_line_introducing_what_follows_is_not_taken_as_a_box_heading() -> None
     result = cut(text)
     assert "Here is what you need to know before you travel:\n" in result.text
     assert "Subscribe to continue reading." not in result.text
+
+
+def test_shape_words_are_read_in_the_languages_whose_rules_fired() -> None:
+    """Each pack's shape words apply where its rules fired: a Norwegian reporting verb
+    ("sa", said) is no counter-evidence on an English prompt line, and an English line
+    gets no second-person bonus from a German "Sie"."""
+    from paywall_cut.evidence import EvidenceReader, LineEvidence
+
+    rules = load_rules()
+    assert "Sie" in rules.shape_for(["de"]).second_person
+    assert "Sie" not in rules.shape_for(["en"]).second_person
+    assert rules.shape_for([]) == rules.shape  # no language known: every pack's words
+    reader = EvidenceReader(rules)
+    english, norwegian = reader.lexicon(["en"]), reader.lexicon(["nb"])
+    assert reader.lexicon([]) is reader.default
+    line = "Subscribe now, sa the editor."
+    on_english, on_norwegian = LineEvidence(0, len(line)), LineEvidence(0, len(line))
+    reader.counter_of(line, on_english, english)
+    reader.counter_of(line, on_norwegian, norwegian)
+    assert on_english.counter == 0 and on_norwegian.counter > 0

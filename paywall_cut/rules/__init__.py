@@ -258,11 +258,23 @@ class Shape:
 
 @dataclass(frozen=True)
 class RuleSet:
-    """Every loaded rule plus the merged shape lexicon."""
+    """Every loaded rule, the shape lexicon of every pack merged, and each language's own."""
 
     rules: tuple[Rule, ...]
     shape: Shape
     langs: tuple[str, ...]
+    shapes: tuple[tuple[str, Shape], ...] = ()  # (language, its packs' shape words)
+
+    def shape_for(self, langs: Iterable[str]) -> Shape:
+        """The shape words of these languages (all of them for none or an unknown one)."""
+        own = dict(self.shapes)
+        chosen = [own[lang] for lang in sorted(set(langs)) if lang in own]
+        if not chosen:
+            return self.shape
+        merged = chosen[0]
+        for shape in chosen[1:]:
+            merged = merged.merged(shape)
+        return merged
 
     def by_id(self) -> dict[str, Rule]:
         return {r.id: r for r in self.rules}
@@ -284,10 +296,14 @@ class RuleSet:
         clash = [r.id for r in other.rules if r.id in mine]
         if clash:
             raise RuleError(f"{other.rules[0].source}: rule id {clash[0]} is already defined")
+        shapes = dict(self.shapes)
+        for lang, shape in other.shapes:
+            shapes[lang] = shapes[lang].merged(shape) if lang in shapes else shape
         return RuleSet(
             self.rules + other.rules,
             self.shape.merged(other.shape),
             tuple(dict.fromkeys(self.langs + other.langs)),
+            tuple(shapes.items()),
         )
 
 
@@ -331,7 +347,7 @@ def parse_pack(data: dict, source: str, *, trusted: bool = False) -> RuleSet:
             raise _fail(source, rule.id, "duplicate rule id")
         seen.add(rule.id)
         rules.append(rule)
-    return RuleSet(tuple(rules), shape, (lang,))
+    return RuleSet(tuple(rules), shape, (lang,), ((lang, shape),))
 
 
 def _parse_rule(raw: object, lang: str, source: str, trusted: bool = False) -> Rule:
