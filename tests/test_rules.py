@@ -13,7 +13,9 @@ RULES = load_rules().rules
 
 
 def test_packs_cover_the_required_languages() -> None:
-    assert {"en", "de", "fr", "es", "it", "pt", "nl", "sv", "da", "nb", "pl"} <= set(builtin_langs())
+    assert {"en", "de", "fr", "es", "it", "pt", "nl", "sv", "da", "nb", "pl"} <= set(
+        builtin_langs()
+    )
 
 
 def test_every_category_has_rules_in_english() -> None:
