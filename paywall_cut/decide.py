@@ -106,6 +106,10 @@ def best_labelling(xs: Sequence[float], p: DecideParams) -> list[bool]:
     return labels
 
 
+# a closing prompt with a box category and no gate category hides nothing (_truncation)
+_BOX = frozenset({"newsletter", "membership-appeal"})
+_GATE = frozenset({"paywall-notice", "login-prompt", "meter"})
+
 _ENDS_SENTENCE = tuple(".!\"'”’»)]。！？…:;")
 
 
@@ -251,6 +255,11 @@ def _truncation(
         for h in ev.hits:
             if h.rule.truncates:
                 return True, f"the prompt says the rest is hidden ({h.rule.id})"
+    categories = {h.rule.category for i in tail.lines if i in evidence for h in evidence[i].hits}
+    if categories & _BOX and not categories & _GATE:
+        # a newsletter box or a donation appeal after an article hides nothing (its "sign
+        # up" is no paywall): how the article ends says nothing about truncation
+        return False, None
     last_kept = next(
         (lines[i].strip() for i in range(tail.first - 1, -1, -1) if keep[i] and lines[i].strip()),
         "",

@@ -210,3 +210,22 @@ def test_shape_words_are_read_in_the_languages_whose_rules_fired() -> None:
     reader.counter_of(line, on_english, english)
     reader.counter_of(line, on_norwegian, norwegian)
     assert on_english.counter == 0 and on_norwegian.counter > 0
+
+
+def test_a_closing_newsletter_box_says_nothing_about_truncation() -> None:
+    """An article whose last kept line reads unfinished is reported truncated when a
+    paywall closes it, not when the closing box only sells a newsletter."""
+    article = (
+        "The harbour authority confirmed on Monday that the dredging contract had been "
+        "awarded to a consortium of three regional firms after a two-year tender.\n"
+        "\n"
+        "Work on the eastern basin is due to start in March and, according to the plans "
+        "filed with the council, the first phase will cover the ferry berths and\n"
+        "\n"
+    )
+    newsletter = "Sign up for our daily newsletter\nGet the morning briefing in your inbox.\n"
+    paywall = "Subscribe to continue reading.\nAlready a subscriber? Log in\n"
+    boxed, walled = cut(article + newsletter), cut(article + paywall)
+    assert boxed.cuts and walled.cuts
+    assert not boxed.truncated
+    assert walled.truncated
