@@ -42,6 +42,17 @@ def test_a_damaged_cache_file_is_derived_again(fresh_store: Path) -> None:
     assert derived.derive(r"log ?in to read", re.IGNORECASE) == expected
 
 
+def test_a_cache_file_with_wrong_types_is_derived_again(fresh_store: Path) -> None:
+    expected = derived.derive(r"sign in to read", re.IGNORECASE)
+    derived.save()
+    path = next(fresh_store.glob("derived-*.json"))
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["patterns"][f"{int(re.IGNORECASE)}:sign in to read"] = [42, None, []]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    derived._STORE = derived._Store()
+    assert derived.derive(r"sign in to read", re.IGNORECASE) == expected
+
+
 def test_a_wrong_entry_in_the_file_is_not_trusted_blindly(fresh_store: Path) -> None:
     """The file is keyed by the code that derives: a foreign file name is never read."""
     fresh_store.mkdir(parents=True)

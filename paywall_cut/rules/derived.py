@@ -62,13 +62,24 @@ class _Store:
         try:
             data = json.loads(self.path().read_text(encoding="utf-8"))
             for p, (bounded, lits, sets) in data["patterns"].items():
+                if not (
+                    isinstance(p, str)
+                    and isinstance(bounded, str)
+                    and (lits is None or _strings(lits))
+                    and isinstance(sets, list)
+                    and all(_strings(s) for s in sets)
+                ):
+                    raise ValueError("not derived data")
                 self.patterns[p] = Derived(
                     bounded,
                     tuple(lits) if lits is not None else None,
                     tuple(frozenset(s) for s in sets),
                 )
-            self.loose.update(data["loose"])
-        except (OSError, ValueError, KeyError, TypeError):
+            for p, loose in data["loose"].items():
+                if not (isinstance(p, str) and (loose is None or isinstance(loose, str))):
+                    raise ValueError("not derived data")
+                self.loose[p] = loose
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             self.patterns.clear()  # missing or damaged: derive again
             self.loose.clear()
 
@@ -91,6 +102,10 @@ class _Store:
             self.dirty = False
         except OSError:  # a read-only cache folder: no cache, still correct
             pass
+
+
+def _strings(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
 _STORE = _Store()
