@@ -57,11 +57,15 @@ class Scanner:
 
 
 class PythonScanner(Scanner):
-    """``str.find`` for each trigger word over the lower-cased document.
+    """The trigger words, searched in the lower-cased document by one regular expression.
 
     A word that contains a shorter trigger word is not searched for itself: the shorter
     word's lines are candidates for both (a line holding "subscribe" holds "subscri").
-    The candidates only grow, and each pattern is still checked on its line.
+    The candidates only grow, and each pattern is still checked on its line. The words
+    left are written as one trie-shaped expression inside a lookahead, so that a single
+    pass finds every occurrence of every word (no two of them can start at the same place
+    unless one contains the other, which the merge rules out): several times faster than
+    one ``str.find`` loop per word, and the same lines.
     """
 
     name = "python"
@@ -73,26 +77,50 @@ class PythonScanner(Scanner):
             shorter = next((k for k in merged if k in word), None)
             merged.setdefault(shorter or word, set()).update(targets)
         self.search_words = list(merged.items())
+        self._targets = dict(self.search_words)
+        self._regex: re.Pattern[str] | None = None  # compiled on the first scan
 
     def scan(self, joined: str) -> dict[int, set[Target]]:
+        if self._regex is None:
+            words = [w for w, _ in self.search_words]
+            self._regex = re.compile("(?=(" + _trie_pattern(words) + "))") if words else None
+            if self._regex is None:
+                return {}
         lower = _lower(joined)
         hits: dict[int, set[Target]] = {}
-        find, count = lower.find, lower.count
-        for word, rules in self.search_words:
-            pos = find(word)
-            if pos < 0:
-                continue
-            line, last = count("\n", 0, pos), pos
-            while pos >= 0:
-                line += count("\n", last, pos)
-                last = pos
-                hits.setdefault(line, set()).update(rules)
-                # jump to the next line: one hit per line is enough for this word
-                nl = find("\n", pos)
-                if nl < 0:
-                    break
-                pos = find(word, nl)
+        targets, count = self._targets, lower.count
+        line, last = 0, 0
+        for m in self._regex.finditer(lower):
+            pos = m.start()
+            line += count("\n", last, pos)
+            last = pos
+            found = hits.get(line)
+            if found is None:
+                found = hits[line] = set()
+            found.update(targets[m.group(1)])
         return hits
+
+
+def _trie_pattern(words: list[str]) -> str:
+    """One regular expression matching exactly the given words, shaped as their trie
+    (``sub(?:scri|way)`` for "subscri" and "subway"): it tests a few characters at each
+    position instead of every word."""
+    end = ""  # marks a word ending at a node
+    trie: dict[str, dict] = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[end] = {}
+
+    def emit(node: dict[str, dict]) -> str:
+        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        alt = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{alt})?" if end in node else alt
+
+    return emit(trie)
 
 
 class HyperscanScanner(Scanner):
