@@ -76,6 +76,8 @@ class Detector:
         # without an explanation to give, a document with no line strong enough to anchor a
         # region is decided at once: nothing can be cut (see decide.decide)
         evidence, xs = self.evidence(doc, extra, min_anchor=None if explain else params.anchor)
+        if not xs and not explain:
+            return _untouched(text, doc)
         decision = decide(doc.lines, evidence, xs, params)
         return self._result(doc, evidence, xs, decision, explain)
 
@@ -247,3 +249,23 @@ class Detector:
                 hits,
                 tuple(ev.notes),
             )
+
+
+def _untouched(text: str, doc: Document) -> Result:
+    """The result of a document with nothing to cut (the common case, built cheaply: the
+    kept text is the input itself, which ``doc`` splits byte for byte)."""
+    n = len(doc.lines)
+    chars = len(text) - len(doc.bom)
+    return Result(
+        text=text,
+        keep=(True,) * n,
+        cuts=(),
+        boundary=None,
+        truncated=False,
+        truncation_reason=None,
+        position="none",
+        lines_total=n,
+        lines_kept=n,
+        chars_total=chars,
+        chars_kept=chars,
+    )
