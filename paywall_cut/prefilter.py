@@ -81,11 +81,10 @@ class PythonScanner(Scanner):
         self._regex: re.Pattern[str] | None = None  # compiled on the first scan
 
     def scan(self, joined: str) -> dict[int, set[Target]]:
+        if not self.search_words:
+            return {}
         if self._regex is None:
-            words = [w for w, _ in self.search_words]
-            self._regex = re.compile("(?=(" + _trie_pattern(words) + "))") if words else None
-            if self._regex is None:
-                return {}
+            self._regex = re.compile("(?=(" + _trie_pattern(list(self._targets)) + "))")
         lower = _lower(joined)
         hits: dict[int, set[Target]] = {}
         targets, count = self._targets, lower.count

@@ -19,6 +19,7 @@ import json
 import os
 import sys
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from . import literals, redos, superset
@@ -52,10 +53,7 @@ class _Store:
         self.dirty = False
 
     def path(self) -> Path:
-        code = hashlib.sha256(sys.version.encode())
-        for module in (literals, redos, superset, sys.modules[__name__]):
-            code.update(Path(module.__file__ or "").read_bytes())
-        return cache_dir() / f"derived-{code.hexdigest()[:16]}.json"
+        return cache_dir() / f"derived-{_code_key()}.json"
 
     def load(self) -> None:
         self.loaded = True
@@ -102,6 +100,15 @@ class _Store:
             self.dirty = False
         except OSError:  # a read-only cache folder: no cache, still correct
             pass
+
+
+@lru_cache(maxsize=1)
+def _code_key() -> str:
+    """A hash of the code that derives and of the Python version (read once a process)."""
+    code = hashlib.sha256(sys.version.encode())
+    for module in (literals, redos, superset, sys.modules[__name__]):
+        code.update(Path(module.__file__ or "").read_bytes())
+    return code.hexdigest()[:16]
 
 
 def _strings(value: object) -> bool:
