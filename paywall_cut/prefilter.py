@@ -19,7 +19,7 @@ import hashlib
 import os
 import re
 
-from .rules import DISGUISE_CHARS, RuleSet, fold
+from .rules import DECORATION_LEAD, DECORATION_TAIL, DISGUISE_CHARS, RuleSet, fold
 from .rules.derived import cache_dir, loosened
 from .rules.derived import save as save_derived
 
@@ -148,6 +148,8 @@ class HyperscanScanner(Scanner):
         for i, rule in enumerate(ruleset.rules):
             for k, (regex, words, _required) in enumerate(rule.parts):
                 loose = loosened(regex.pattern)
+                if loose is not None and rule.whole_line:
+                    loose = _whole_line(loose)
                 if loose is None:
                     for w in words:
                         fallback.setdefault(w, []).append((i, k))
@@ -212,6 +214,28 @@ class HyperscanScanner(Scanner):
                 hits[n] = set(current)
                 current.clear()
         return hits
+
+
+def _hs_class(chars: str) -> str:
+    return "[" + "".join(f"\\x{{{ord(c):x}}}" for c in chars) + "]"
+
+
+# what a whole-line rule strips from both ends of a line before its pattern must match all
+# of the rest (rules.Rule.search)
+_LINE_LEAD = _hs_class(DECORATION_LEAD)
+_LINE_TAIL = _hs_class(DECORATION_TAIL)
+_ANCHOR = re.compile(r"(?<!\[)\^|\$")
+
+
+def _whole_line(loose: str) -> str:
+    """The loosened pattern of a whole-line rule, held to the whole line as the rule is:
+    decoration, then the pattern, then decoration, and nothing else. The Python pattern
+    must match all of the stripped line, so the loosened one matches all of it too (it
+    accepts at least the same strings); a loosened pattern with anchors of its own is left
+    unanchored (its ``^`` would not match after stripped decoration)."""
+    if _ANCHOR.search(loose):
+        return loose
+    return f"^{_LINE_LEAD}*(?:{loose}){_LINE_TAIL}*$"
 
 
 def _compiled(hyperscan, exprs: list[bytes]):

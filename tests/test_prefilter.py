@@ -79,6 +79,34 @@ def test_loosened_patterns_match_where_the_originals_do(pattern: str, line: str)
     assert bool(re.search(pattern, text, re.IGNORECASE)) <= bool(hits)
 
 
+def test_whole_line_patterns_are_candidates_only_on_lines_they_can_fill(detectors) -> None:
+    """A whole-line rule matches all of a line but its decoration, so hyperscan is held to
+    the whole line too: the word inside a sentence is no candidate for it."""
+    fast, slow = detectors
+    rules = fast.ruleset.rules
+    wanted = next(
+        (i, k)
+        for i, rule in enumerate(rules)
+        if rule.id == "PC130"
+        for k, (regex, _, _) in enumerate(rule.parts)
+        if regex.pattern.startswith("(subscribe|")
+    )
+    assert rules[wanted[0]].whole_line
+    lines = [
+        "Subscribe",
+        "  ► Subscribe now!  ",
+        "**Subscribe today →**",
+        "Readers who subscribe today get the anniversary issue in the post.",
+        "Why I will not subscribe",
+    ]
+    found = fast.scanner.scan("\n".join(lines))
+    assert [n for n in range(len(lines)) if wanted in found.get(n, set())] == [0, 1, 2]
+    # the pure-Python scanner finds the trigger word on every line; the rule decides
+    assert all(wanted in slow.scanner.scan("\n".join(lines)).get(n, set()) for n in range(5))
+    folded = [fold(line) for line in lines]
+    assert [bool(rules[wanted[0]].search(f, [wanted[1]])) for f in folded] == [1, 1, 1, 0, 0]
+
+
 def test_an_unusable_hyperscan_falls_back_to_the_python_scanner(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -219,8 +219,8 @@ class Rule:
 # matches (every character for which str.isspace is true).
 _SPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
 _SPACE += "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
-_LEAD = _SPACE + "-*•·▪►▸»>|#:→"
-_TAIL = _SPACE + ".!?:;…»>→|*-"
+DECORATION_LEAD = _SPACE + "-*•·▪►▸»>|#:→"
+DECORATION_TAIL = _SPACE + ".!?:;…»>→|*-"
 
 
 def _has_all(lower: str, required: tuple[frozenset[str], ...]) -> bool:
@@ -235,7 +235,7 @@ def _has_all(lower: str, required: tuple[frozenset[str], ...]) -> bool:
 
 
 def _strip_decoration(line: str) -> str:
-    return line.lstrip(_LEAD).rstrip(_TAIL)
+    return line.lstrip(DECORATION_LEAD).rstrip(DECORATION_TAIL)
 
 
 @dataclass(frozen=True)
