@@ -63,6 +63,8 @@ def test_scanners_give_the_same_decisions(detectors, tuning_cases) -> None:
         (r"\bsign[ -]?up\b[^.]{0,10}now", "Sign‑up now"),
         (r"\w+ \d+\s+free", "Über ٣ free"),
         (r"(?!x)déjà abonné", "DÉJÀ ABONNÉ ?"),
+        (r"read[\W_]+more", "read — more"),
+        (r"page[é\D]+2", "page é 2"),
     ],
 )
 def test_loosened_patterns_match_where_the_originals_do(pattern: str, line: str) -> None:
@@ -77,6 +79,30 @@ def test_loosened_patterns_match_where_the_originals_do(pattern: str, line: str)
     hits: list[int] = []
     db.scan(text.lower().encode(), match_event_handler=lambda *a: hits.append(a[0]))
     assert bool(re.search(pattern, text, re.IGNORECASE)) <= bool(hits)
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        r"unlock[^.]{0,30}access",
+        r"unlock[^!?.]*access",
+        r"unlock\W+access",
+        r"unlock[\W_]+access",
+        r"unlock[é\D]+access",
+        r"unlock.*access",
+    ],
+)
+def test_no_loosened_pattern_runs_from_one_line_into_the_next(pattern: str) -> None:
+    loose = superset(pattern)
+    assert loose is not None
+    db = hyperscan.Database()
+    flags = hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_UTF8
+    db.compile(expressions=[loose.encode()], ids=[0], flags=[flags])
+    hits: list[int] = []
+    db.scan(b"unlock --\naccess", match_event_handler=lambda *a: hits.append(a[0]))
+    assert hits == []
+    db.scan(b"unlock -- access", match_event_handler=lambda *a: hits.append(a[0]))
+    assert hits == [0]
 
 
 def test_whole_line_patterns_are_candidates_only_on_lines_they_can_fill(detectors) -> None:

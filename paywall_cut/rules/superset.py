@@ -71,7 +71,7 @@ def _item(op, av) -> str:
     if op is _c.LITERAL:
         return _char(av)
     if op is _c.NOT_LITERAL:
-        return "[^" + _char(av) + "]"
+        return "[^" + _char(av) + "\\n]"
     if op is _c.ANY:
         return "."  # does not match a newline (no DOTALL)
     if op is _c.IN:
@@ -127,11 +127,20 @@ def _klass(av) -> str:
             widen = widen or wide
         else:
             raise _CannotLoosen(str(op))
+    if negate and any(p in (r"\W", r"\D", r"\S") for p in parts):
+        raise _CannotLoosen("negated class of a negated category")  # [^\W] is Unicode \w
     if negate:
         # in ASCII mode a negated class already accepts every non-ASCII character unless
         # one is listed; drop the non-ASCII members so that the class stays looser
         ascii_parts = [p for p in parts if "\\x{" not in p]
         return "[^" + "".join(ascii_parts) + "\\n]"
-    if widen or any("\\x{" in p for p in parts):
+    # \W and \D accept a newline; hyperscan has no class subtraction, so they leave the
+    # class as alternatives of their own without it
+    negated = [f"[^\\{p[1].lower()}\\n]" for p in parts if p in (r"\W", r"\D")]
+    parts = [p for p in parts if p not in (r"\W", r"\D")]
+    if parts and (widen or any("\\x{" in p for p in parts)):
         parts.append(NON_ASCII)
-    return "[" + "".join(parts) + "]"
+    alternatives = (["[" + "".join(parts) + "]"] if parts else []) + negated
+    if len(alternatives) == 1:
+        return alternatives[0]
+    return "(?:" + "|".join(alternatives) + ")"
