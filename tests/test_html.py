@@ -213,6 +213,36 @@ def test_hidden_elements_are_dropped_but_not_collapsed_ones() -> None:
     assert lines_of(markup) == ["Shown", "Kept 1", "Kept 2", "Kept 3", "Kept 4"]
 
 
+def test_collapsed_panels_hidden_by_inline_style_are_read() -> None:
+    # an accordion answer or a tab hidden by its inline style is collapsed, not hidden, like
+    # one hidden by the attribute; a pop-up labelled by its own heading and a dialog are not
+    markup = (
+        "<button id='q1' aria-expanded='false' aria-controls='a1'>Question one?</button>"
+        "<div id='a1' role='region' aria-labelledby='q1' style='display: none'>Answer one.</div>"
+        "<div role='tabpanel' style='visibility:hidden'>Second tab</div>"
+        "<div aria-labelledby='t1' style='display:none'><h2 id='t1'>Gone 1</h2>Gone 2</div>"
+        "<div hidden aria-labelledby='t2'><h2 id='t2'>Gone 3</h2></div>"
+        "<div role='dialog' aria-labelledby='q1' style='display:none'>Gone 4</div>"
+        "<div aria-modal='true' aria-labelledby='q1' hidden>Gone 5</div>"
+        "<div role='alertdialog' aria-labelledby='q1' hidden>Gone 6</div>"
+        "<div aria-labelledby='q1 t3' style='display:none'><b id='t3'>Kept</b> by q1</div>"
+    )
+    assert lines_of(markup) == [
+        "Question one?",
+        "Answer one.",
+        "Second tab",
+        "Kept by q1",
+    ]
+    page = read_page(markup)
+    assert [t.get_text() for t in page.hidden] == [
+        "Gone 1Gone 2",
+        "Gone 3",
+        "Gone 4",
+        "Gone 5",
+        "Gone 6",
+    ]
+
+
 def test_a_menu_of_links_is_one_line_per_link() -> None:
     markup = (
         "<div><a href=/>Home</a> | <a href=/s>Subscribe</a> · <a href=/c>Contact</a></div>"

@@ -114,14 +114,33 @@ class Page:
 _REACT_SEGMENT = re.compile(r"^S:\d+$")
 
 
+def _collapsed_panel(tag: Tag) -> bool:
+    """Is a hidden element a collapsed panel that its control reveals (an accordion's
+    answer, a tab), rather than a dialog or a pop-up?
+
+    A panel is labelled by its control: ``aria-labelledby`` naming an element outside it
+    (a button, a tab), or ``role="tabpanel"``. A dialog (``role="dialog"`` or
+    ``"alertdialog"``, ``aria-modal="true"``) is none, and neither is an element labelled
+    only by its own heading (a modal box without a role)."""
+    attrs = tag.attrs
+    role = str(attrs.get("role", "")).lower()
+    if role in ("dialog", "alertdialog") or str(attrs.get("aria-modal", "")).lower() == "true":
+        return False
+    if role == "tabpanel":
+        return True
+    labels = str(attrs.get("aria-labelledby") or "").split()
+    return bool(labels) and not all(tag.find(id=label) is not None for label in labels)
+
+
 def is_hidden(tag: Tag) -> bool:
     """Is the element hidden from the reader?
 
     Hidden: the ``hidden`` attribute, ``type="hidden"`` inputs, an inline style with
     ``display: none`` or ``visibility: hidden``. Not hidden: ``aria-hidden`` alone, and
-    content that is only *collapsed* or *deferred*: ``hidden="until-found"``, a hidden
-    panel labelled by its control (``aria-labelledby``, ``role="tabpanel"``: accordions,
-    tabs) and React's streamed segments (``<div hidden id="S:0">``), which scripts reveal.
+    content that is only *collapsed* or *deferred*: ``hidden="until-found"``, a panel
+    labelled by its control (:func:`_collapsed_panel`: accordions, tabs), hidden by the
+    attribute or by its inline style, and React's streamed segments (``<div hidden
+    id="S:0">``), which scripts reveal.
     """
     attrs = tag.attrs
     if not attrs:
@@ -129,14 +148,16 @@ def is_hidden(tag: Tag) -> bool:
     if "hidden" in attrs:
         if str(attrs.get("hidden") or "").lower() == "until-found":
             return False
-        if "aria-labelledby" in attrs or str(attrs.get("role", "")).lower() == "tabpanel":
+        if _collapsed_panel(tag):
             return False
         ident = attrs.get("id")
         return not (isinstance(ident, str) and _REACT_SEGMENT.match(ident))
     if tag.name == "input" and str(attrs.get("type", "")).lower() == "hidden":
         return True
     style = attrs.get("style")
-    return bool(style) and _HIDDEN_STYLE.search(str(style)) is not None
+    if not style or _HIDDEN_STYLE.search(str(style)) is None:
+        return False
+    return not _collapsed_panel(tag)
 
 
 def _field_text(tag: Tag) -> str:
