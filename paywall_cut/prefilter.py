@@ -126,8 +126,10 @@ class HyperscanScanner(Scanner):
     """One hyperscan database of every rule pattern, loosened (see ``rules/superset.py``).
 
     It reports, per line, the patterns that *may* match there; the Python patterns then
-    decide. Patterns that cannot be loosened fall back to their trigger words. Compiling
-    takes a second or two, so compiled databases are cached on disk (``cache_dir()``).
+    decide. A whole-line rule's pattern is held to the whole line, decoration aside, as
+    the rule is (so "subscribe" inside a sentence is no candidate for the button rule).
+    Patterns that cannot be loosened fall back to their trigger words. Compiling takes
+    several seconds, so compiled databases are cached on disk (``cache_dir()``).
 
     A pattern whose rule *names* its trigger words (``triggers = [...]``) is also held to
     them, as the pure-Python scanner holds it: it is a candidate only on a line where the
