@@ -179,6 +179,8 @@ class EvidenceReader:
             by_rule.setdefault(i, []).append(k)
         for i in sorted(by_rule):
             rule = rules[i]
+            if rule.max_chars is not None and length > rule.max_chars:
+                continue  # what Rule.search checks first, without the call
             m = rule.search(folded, by_rule[i], lower)
             if m is None:
                 continue
