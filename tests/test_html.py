@@ -243,6 +243,35 @@ def test_collapsed_panels_hidden_by_inline_style_are_read() -> None:
     ]
 
 
+def test_an_inline_style_that_makes_a_block_starts_a_line() -> None:
+    markup = (
+        "<p>Terms<span style='display: block'>Accelerated by Example</span>after</p>"
+        "<p><b style='DISPLAY:Flex'>Heading:</b>text</p>"
+        "<p><i style='display:inline-block'>one</i><i style='display:inline-flex'>two</i></p>"
+        "<p><span style='--mobile-display: block'>custom</span>property</p>"
+        "<p><span style='display:block; display:inline'>last</span>wins</p>"
+        "<div><a href=/a style='display:block'>Alpha</a><a href=/b>Beta</a> | <a href=/c>Gamma</a>"
+        "</div>"
+        "<form><input type=email placeholder='Your email' style='display:block'>"
+        "<input type=submit value='Send' style='display: block; width: 100%'></form>"
+    )
+    assert lines_of(markup) == [
+        "Terms",
+        "Accelerated by Example",
+        "after",
+        "Heading:",
+        "text",
+        "onetwo",
+        "customproperty",
+        "lastwins",
+        "Alpha",
+        "Beta",
+        "Gamma",
+        "Your email",
+        "Send",
+    ]
+
+
 def test_a_menu_of_links_is_one_line_per_link() -> None:
     markup = (
         "<div><a href=/>Home</a> | <a href=/s>Subscribe</a> · <a href=/c>Contact</a></div>"

@@ -3,9 +3,10 @@
 The page is parsed with beautifulsoup4 (lxml when installed, else Python's ``html.parser``;
 ``html.parser`` when source positions are needed for HTML output) and walked in document
 order. Each block element (``p``, ``h1``-``h6``, ``li``, ``td``, ``div`` with direct
-text, ``button``, ``label`` ...) starts and ends a line; ``br`` ends one; the placeholder
-of a text field and the value of a submit button are lines of their own (the visible text
-of sign-up forms). A line made only of two or more links (a menu) becomes one line per
+text, ``button``, ``label`` ..., and any element whose inline style makes it a block,
+:func:`is_block`) starts and ends a line; ``br`` ends one; the placeholder of a text
+field and the value of a submit button are lines of their own (the visible text of
+sign-up forms). A line made only of two or more links (a menu) becomes one line per
 link. ``script``, ``style``, ``noscript``, ``template``, ``svg``, ``select``, the
 ``head`` and hidden elements (:func:`is_hidden`) are not page text; neither are footnote
 marks. Each line keeps its block element, its text nodes and the marked containers it
@@ -40,6 +41,10 @@ BLOCK = frozenset(
 NEVER_REMOVE = frozenset({"html", "body", "head", "[document]"})
 _BUTTON_TYPES = frozenset({"submit", "button"})
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+# an inline style that lays an element out as a block box of its own (the last
+# ``display`` of the style wins; ``inline-block``, ``inline-flex`` ... stay in the line)
+_DISPLAY = re.compile(r"(?<![\w-])display\s*:\s*([a-z-]+)", re.IGNORECASE)
+_BLOCK_DISPLAY = frozenset({"block", "flex", "grid", "list-item", "table", "flow-root"})
 
 
 def looks_like_html(data: bytes) -> bool:
@@ -158,6 +163,18 @@ def is_hidden(tag: Tag) -> bool:
     if not style or _HIDDEN_STYLE.search(str(style)) is None:
         return False
     return not _collapsed_panel(tag)
+
+
+def is_block(tag: Tag) -> bool:
+    """Does the element start and end a line: a block element (:data:`BLOCK`), or any
+    element whose inline style makes it a block box (``<span style="display:block">``)?"""
+    if tag.name in BLOCK:
+        return True
+    style = tag.attrs.get("style") if tag.attrs else None
+    if not style:
+        return False
+    shown = _DISPLAY.findall(str(style))
+    return bool(shown) and shown[-1].lower() in _BLOCK_DISPLAY
 
 
 def _field_text(tag: Tag) -> str:
@@ -318,14 +335,15 @@ def read_page(markup: str, markers: MarkerSet | None = None, positions: bool = F
     links: list[Tag] = []
     active: list[Container] = []
     pre = 0
-    stack: list[tuple[Any, bool]] = [(soup, False)]
+    # (node, leaving, block): leaving is true on the way out, block whether it opened a line
+    stack: list[tuple[Any, bool, bool]] = [(soup, False, False)]
     while stack:
-        node, leaving = stack.pop()
+        node, leaving, block = stack.pop()
         if leaving:
-            if node.name in BLOCK:
+            if block:
                 out.flush()
                 blocks.pop()
-            elif node.name == "a":
+            if node.name == "a":
                 links.pop()
             if node.name == "pre":
                 pre -= 1
@@ -352,10 +370,11 @@ def read_page(markup: str, markers: MarkerSet | None = None, positions: bool = F
                 embeds.extend((node, marker, why) for marker, why in markers.match(node))
             continue
         active.extend((node, marker, why) for marker, why in markers.match(node))
-        if name_ in BLOCK:
+        block = is_block(node)
+        if block:
             out.flush()
             blocks.append(node)
-        elif name_ == "a":
+        if name_ == "a":
             links.append(node)
         elif name_ == "br":
             out.flush()
@@ -367,9 +386,9 @@ def read_page(markup: str, markers: MarkerSet | None = None, positions: bool = F
                 out.flush()
         if name_ == "pre":
             pre += 1
-        stack.append((node, True))
+        stack.append((node, True, block))
         if name_ != "textarea":  # a textarea's content is its value, not page text
-            stack.extend((child, False) for child in reversed(node.contents))
+            stack.extend((child, False, False) for child in reversed(node.contents))
     out.flush()
     return Page(soup, out.lines, hidden, name, embeds)
 
