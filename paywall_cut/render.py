@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -46,6 +47,20 @@ def report(console: Console, result: Result, name: str = "") -> None:
             c.preview,
         )
     console.print(table)
+
+
+def jsonl_report(console: Console, report: dict[str, Any], name: str = "") -> None:
+    """The human report of a JSON Lines input: its records and what was cut from them."""
+    head = f"[bold]{escape(name)}[/bold]: " if name else ""
+    records, chars = report["records"], report["chars"]
+    rules = ", ".join(list(report.get("rules", {}))[:6])
+    console.print(
+        f"{head}{records['cut']:,} of {records['total']:,} records cut "
+        f"({chars['cut']:,} chars, {report['cut_share']:.1%})"
+        + (f"; {records['skipped']:,} skipped (no string text field)" if records["skipped"] else "")
+        + (f"; rules: {rules}" if rules else ""),
+        soft_wrap=True,
+    )
 
 
 def explain(console: Console, result: Result, width: int = 70) -> None:

@@ -15,7 +15,7 @@ from .. import render
 from ..detector import Detector
 from ..evaluate import load_cases, score
 from ..files import InputError, atomic_write, decode, read_source
-from ..formats import detect_format, process
+from ..formats import GZIP_MAGIC, detect_format, gunzip, process, strip_gz
 from ..rules import RuleError, load_rules
 from . import cli, fail, make_detector, stderr_console
 
@@ -75,7 +75,6 @@ def cut_cmd(
     out.write(processed.data)
     out.flush()
     report = processed.report
-    result = processed.results[0]
     if report_file:
         try:
             atomic_write(report_file, (json.dumps(report, ensure_ascii=False) + "\n").encode())
@@ -89,7 +88,11 @@ def cut_cmd(
         click.echo(json.dumps(report, ensure_ascii=False), err=True)
     elif report_mode == "rich":
         console = stderr_console()
-        render.report(console, result, name="" if source == "-" else source)
+        name = "" if source == "-" else source
+        if not processed.results:  # JSON Lines: one document per record
+            render.jsonl_report(console, report, name=name)
+            return
+        render.report(console, processed.results[0], name=name)
         for c in report.get("cuts", ()):  # HTML: the elements each cut removes
             if c.get("elements"):
                 names = ", ".join(e["selector"] for e in c["elements"][:6])
@@ -114,7 +117,10 @@ def explain(source: str, as_json: bool, encoding: str | None, width: int) -> Non
     """
     try:
         raw = read_source(source)
-        if detect_format(source, raw) == "html":
+        name = source
+        if raw[:2] == GZIP_MAGIC:  # as cut, check and clean read it: the document inside
+            raw, name = gunzip(raw, source), strip_gz(source)
+        if detect_format(name, raw) == "html":
             from ..html import cut_html, decode_html, explain_lines
 
             hc = cut_html(decode_html(raw, encoding, source).text, make_detector(), explain=True)

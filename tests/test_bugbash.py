@@ -1,0 +1,55 @@
+"""Defects found by a bug bash: each test failed before its fix."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from paywall_cut.cli import cli
+
+from .conftest import SEED
+
+
+def run(*args: str, input: bytes | str | None = None):
+    return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+
+
+def _jsonl(path: Path, *records: object) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+# -- cut on a JSON Lines file -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["json", "rich", "none"])
+def test_cut_jsonl_reports_without_crashing(tmp_path: Path, mode: str) -> None:
+    page = SEED.read_text(encoding="utf-8")
+    src = _jsonl(tmp_path / "c.jsonl", {"id": 1, "text": page}, {"id": 2})
+    r = run("cut", str(src), "--report", mode)
+    assert r.exit_code == 0, r.output
+    records = [json.loads(line) for line in r.stdout.splitlines()]
+    assert records[0]["text"] == "".join(page.splitlines(keepends=True)[:11])
+    assert records[1] == {"id": 2}
+    if mode == "json":
+        report = json.loads(r.stderr)
+        assert report["format"] == "jsonl" and report["records"]["cut"] == 1
+    elif mode == "rich":
+        assert "1 of 2 records cut" in r.stderr
+
+
+# -- explain on gzip ----------------------------------------------------------------------
+
+
+def test_explain_reads_gzip_like_cut(tmp_path: Path) -> None:
+    src = tmp_path / "a.txt.gz"
+    src.write_bytes(gzip.compress(SEED.read_bytes()))
+    r = run("explain", str(src), "--json")
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert [(c["start"], c["end"]) for c in data["cuts"]] == [(13, 32)]
+    assert len(data["lines_detail"]) == 32
