@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -53,3 +54,17 @@ def test_explain_reads_gzip_like_cut(tmp_path: Path) -> None:
     data = json.loads(r.stdout)
     assert [(c["start"], c["end"]) for c in data["cuts"]] == [(13, 32)]
     assert len(data["lines_detail"]) == 32
+
+
+# -- check --fix on a symbolic link -------------------------------------------------------
+
+
+def test_check_fix_writes_through_a_symlink_and_keeps_it(tmp_path: Path) -> None:
+    target = tmp_path / "real.txt"
+    target.write_bytes(SEED.read_bytes())
+    link = tmp_path / "link.txt"
+    link.symlink_to("real.txt")
+    r = run("check", "--fix", str(link))
+    assert r.exit_code == 1, r.output
+    assert link.is_symlink() and os.readlink(link) == "real.txt"
+    assert target.read_text(encoding="utf-8").endswith("past few years?\n")

@@ -315,7 +315,8 @@ def check(
                 click.echo(finding.github())
         if fix and processed.changed:
             try:
-                atomic_write(path, processed.data)
+                # a symbolic link stays a link: its target is what gets fixed
+                atomic_write(os.path.realpath(path), processed.data)
             except OSError as e:
                 _error(outcome, path, f"cannot write: {e.strerror or e}", output_format)
                 continue
