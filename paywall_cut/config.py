@@ -23,6 +23,7 @@ This module builds rule sets and detectors from a configuration; the core never 
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
 import sys
@@ -60,8 +61,9 @@ def _number(low: float, high: float | None, *, low_open: bool) -> Callable[[Any]
     def check(value: Any) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ValueError(f"must be a number, got {value!r}")
-        too_low = value <= low if low_open else value < low
-        if too_low or (high is not None and value > high):
+        # written so that NaN is out of every range (and infinity above any bound)
+        in_range = (value > low if low_open else value >= low) and math.isfinite(value)
+        if not in_range or (high is not None and not value <= high):
             lo = f"above {low:g}" if low_open else f"at least {low:g}"
             hi = f" and at most {high:g}" if high is not None else ""
             raise ValueError(f"must be a number {lo}{hi}, got {value!r}")

@@ -68,3 +68,20 @@ def test_check_fix_writes_through_a_symlink_and_keeps_it(tmp_path: Path) -> None
     assert r.exit_code == 1, r.output
     assert link.is_symlink() and os.readlink(link) == "real.txt"
     assert target.read_text(encoding="utf-8").endswith("past few years?\n")
+
+
+# -- configuration values that are not finite numbers -------------------------------------
+
+
+@pytest.mark.parametrize("value", ["threshold=nan", "threshold=inf", "max-cut=nan"])
+def test_config_refuses_non_finite_numbers(value: str) -> None:
+    r = run("--isolated", "--set", value, "cut", str(SEED), "--report", "none")
+    assert r.exit_code == 2
+    assert "must be a number" in r.stderr and r.stdout == ""
+    r = run("--isolated", "--set", value, "config")
+    assert r.exit_code == 2 and "must be a number" in r.stderr
+
+
+def test_config_refuses_non_finite_weight() -> None:
+    r = run("--isolated", "--set", "weights={PC101=nan}", "config")
+    assert r.exit_code == 2 and "must be a number" in r.stderr
