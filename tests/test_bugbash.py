@@ -5,6 +5,10 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -85,3 +89,38 @@ def test_config_refuses_non_finite_numbers(value: str) -> None:
 def test_config_refuses_non_finite_weight() -> None:
     r = run("--isolated", "--set", "weights={PC101=nan}", "config")
     assert r.exit_code == 2 and "must be a number" in r.stderr
+
+
+# -- clean stopped by SIGTERM (kill, timeout, systemd, docker stop) -------------------------
+
+
+def test_clean_on_sigterm_stops_like_ctrl_c(tmp_path: Path) -> None:
+    page = SEED.read_text(encoding="utf-8")
+    src = _jsonl(tmp_path / "big.jsonl", *({"id": i, "text": page} for i in range(8000)))
+    before = src.read_bytes()
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    cmd = [sys.executable, "-m", "paywall_cut", "clean", str(src), "--in-place", "--jobs", "2"]
+    proc = subprocess.Popen(
+        [*cmd, "--no-progress"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        start_new_session=True,  # its own process group, so that no worker outlives the test
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not list(tmp_path.glob(".big.jsonl.*.pwc-tmp")):  # the work has started
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGTERM)
+        # the workers stop with it: nothing keeps the pipes open
+        _, err = proc.communicate(timeout=60)
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    assert proc.returncode == 143, err.decode()
+    assert "interrupted" in err.decode()
+    assert src.read_bytes() == before  # the large file in progress stays as it was
+    assert not list(tmp_path.glob(".*.pwc-tmp"))

@@ -326,10 +326,13 @@ def inherit_engine(engine: Engine) -> None:
 
 
 def init_worker(config: WorkConfig | None) -> None:
-    """Process pool initializer: Ctrl-C is the main process's business; build the engine
+    """Process pool initializer: Ctrl-C and SIGTERM are the main process's business (a
+    worker ignores Ctrl-C, and dies of SIGTERM sent to it alone); build the engine
     from ``config``, or (``None``) keep the one inherited through fork."""
     global _ENGINE
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # a forked worker inherits the command's SIGTERM handler: SIGTERM ends a worker itself
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if config is not None:
         _ENGINE = Engine(config)
 

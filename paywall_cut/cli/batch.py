@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import codecs
 import json
+import signal
 import sys
+from types import FrameType
 
 import click
 
@@ -23,7 +25,7 @@ from . import (
 )
 from .learn import learn_options, with_learned
 
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = 130  # Ctrl-C (SIGINT); SIGTERM gives 143 (128 + its number)
 
 
 def _codec(option: str, name: str | None) -> str | None:
@@ -164,10 +166,21 @@ def clean(
     )
     detector = with_learned(make_detector(), options)  # --learn: site rules first
     console = stderr_console()
+    terminated = False
+
+    def on_sigterm(signum: int, frame: FrameType | None) -> None:
+        # SIGTERM (kill, timeout, systemd, docker stop) stops the run as Ctrl-C does
+        nonlocal terminated
+        terminated = True
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
     try:
         summary = run_batch(options, detector, console)
     except UsageError as e:
         fail(str(e))
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     code = EXIT_OK if summary.ok else EXIT_ERROR
     if summary.records and summary.records_skipped == summary.records:
         console.print(
@@ -185,5 +198,5 @@ def clean(
             with open(summary_json, "w", encoding="utf-8") as fh:
                 fh.write(text)
     if summary.interrupted:
-        code = EXIT_INTERRUPTED
+        code = 128 + signal.SIGTERM if terminated else EXIT_INTERRUPTED
     sys.exit(code)
