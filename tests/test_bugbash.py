@@ -124,3 +124,21 @@ def test_clean_on_sigterm_stops_like_ctrl_c(tmp_path: Path) -> None:
     assert "interrupted" in err.decode()
     assert src.read_bytes() == before  # the large file in progress stays as it was
     assert not list(tmp_path.glob(".*.pwc-tmp"))
+
+
+# -- --jobs far above the processors ------------------------------------------------------
+
+
+def test_clean_caps_absurd_jobs_instead_of_forking_until_out_of_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from paywall_cut.batch import runner
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    seen: list[int] = []
+    monkeypatch.setattr(runner, "make_pool", lambda jobs, *a: seen.append(jobs) or 1 / 0)
+    monkeypatch.setattr("paywall_cut.cli.cores", lambda: 2)
+    (tmp_path / "a.txt").write_bytes(SEED.read_bytes())
+    r = CliRunner().invoke(cli, ["clean", str(tmp_path / "a.txt"), "--dry-run", "-j", "100000"])
+    assert seen == [8]
+    assert "--jobs 100000: using 8 worker processes" in r.stderr

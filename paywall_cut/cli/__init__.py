@@ -50,6 +50,27 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
+# Workers are CPU-bound: more than a few per processor gain nothing and each one costs
+# tens of MB (a --jobs 100000 typo would fork until the machine runs out of memory).
+JOBS_PER_CORE = 4
+
+
+def worker_count(jobs: int) -> int:
+    """The worker processes for ``--jobs N``: 0 is one per core; N is capped at
+    :data:`JOBS_PER_CORE` per core, with a warning."""
+    n = cores()
+    if jobs == 0:
+        return n
+    if jobs > JOBS_PER_CORE * n:
+        click.echo(
+            f"paywall-cut: warning: --jobs {jobs}: using {JOBS_PER_CORE * n} worker processes "
+            f"({JOBS_PER_CORE} per processor; {n} available)",
+            err=True,
+        )
+        return JOBS_PER_CORE * n
+    return jobs
+
+
 def stderr_console(force_terminal: bool | None = None) -> Console:
     return Console(stderr=True, force_terminal=force_terminal, highlight=False)
 

@@ -17,11 +17,11 @@ from . import (
     EXIT_OK,
     cli,
     config_options,
-    cores,
     current_config,
     fail,
     make_detector,
     stderr_console,
+    worker_count,
 )
 from .learn import learn_options, with_learned
 
@@ -155,7 +155,7 @@ def clean(
         jsonl=JsonlOptions(field=field, report_field=report_field, drop_empty=drop_empty),
         encoding=_codec("--encoding", encoding),
         output_encoding=_codec("--output-encoding", output_encoding),
-        jobs=jobs or cores(),
+        jobs=worker_count(jobs),
         manifest=manifest,
         manifest_records=manifest_records,
         state=state,

@@ -32,11 +32,11 @@ from . import (
     EXIT_OK,
     cli,
     config_options,
-    cores,
     current_config,
     fail,
     make_detector,
     stderr_console,
+    worker_count,
 )
 
 MAX_WARNINGS = 20
@@ -214,7 +214,7 @@ def learn_command(
         source_depth=source_depth,
         include=include or tuple(config["include"]),
         exclude=exclude or tuple(config["exclude"]),
-        jobs=jobs or cores(),
+        jobs=worker_count(jobs),
     )
     warnings = _Warnings(quiet)
     report = learn(paths, detector, options, warn=warnings)
