@@ -142,3 +142,20 @@ def test_clean_caps_absurd_jobs_instead_of_forking_until_out_of_memory(
     r = CliRunner().invoke(cli, ["clean", str(tmp_path / "a.txt"), "--dry-run", "-j", "100000"])
     assert seen == [8]
     assert "--jobs 100000: using 8 worker processes" in r.stderr
+
+
+# -- --summary-json that cannot be written ------------------------------------------------
+
+
+def test_summary_json_in_a_missing_folder_is_one_error_line_before_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    src = tmp_path / "a.txt"
+    src.write_bytes(SEED.read_bytes())
+    target = tmp_path / "missing" / "summary.json"
+    r = run("clean", str(src), "--in-place", "--summary-json", str(target))
+    assert r.exit_code == 2
+    assert r.stderr.startswith("paywall-cut: error: --summary-json ")
+    assert "Traceback" not in r.stderr and "No such file or directory" in r.stderr
+    assert src.read_bytes() == SEED.read_bytes()  # refused before the run, like --manifest

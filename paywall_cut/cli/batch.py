@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import os
 import signal
 import sys
 from types import FrameType
@@ -11,6 +12,7 @@ from types import FrameType
 import click
 
 from ..batch import DRY_RUN, IN_PLACE, OUT, BatchOptions, UsageError, run_batch
+from ..files import atomic_write
 from ..jsonl import JsonlOptions
 from . import (
     EXIT_ERROR,
@@ -144,6 +146,12 @@ def clean(
         fail("--copy-skipped goes with --out DIR")
     if report_field is not None and report_field == field:
         fail("--report-field must differ from --field")
+    if summary_json and summary_json != "-":  # found out now, not after the whole run
+        folder = os.path.dirname(os.path.abspath(summary_json))
+        if not os.path.isdir(folder):
+            fail(f"--summary-json {summary_json}: No such file or directory")
+        if not os.access(folder, os.W_OK):
+            fail(f"--summary-json {summary_json}: Permission denied")
     # globs of the configuration file: --include replaces its include, excludes add up
     values = current_config().values
     options = BatchOptions(
@@ -195,8 +203,16 @@ def clean(
         if summary_json == "-":
             click.echo(text, nl=False)
         else:
-            with open(summary_json, "w", encoding="utf-8") as fh:
-                fh.write(text)
+            try:
+                atomic_write(summary_json, text.encode("utf-8"))
+            except OSError as e:
+                console.print(
+                    f"error: --summary-json {summary_json}: {e.strerror or e}",
+                    markup=False,
+                    highlight=False,
+                    soft_wrap=True,
+                )
+                code = EXIT_ERROR
     if summary.interrupted:
         code = 128 + signal.SIGTERM if terminated else EXIT_INTERRUPTED
     sys.exit(code)
