@@ -16,10 +16,13 @@ from .rules import Rule
 
 
 def report(console: Console, result: Result, name: str = "") -> None:
-    """The human report of one document: a summary line and a table of cuts."""
-    head = f"[bold]{name}[/bold]: " if name else ""
+    """The human report of one document: a summary line and a table of cuts.
+
+    Names and text from documents are escaped: a ``[/i]`` in them is text, not markup.
+    """
+    head = f"[bold]{escape(name)}[/bold]: " if name else ""
     if result.ceiling:
-        console.print(f"{head}[yellow]nothing cut: {result.ceiling}[/yellow]")
+        console.print(f"{head}[yellow]nothing cut: {escape(result.ceiling)}[/yellow]")
         return
     if not result.cuts:
         console.print(f"{head}[green]no subscription prompt found[/green]")
@@ -44,7 +47,7 @@ def report(console: Console, result: Result, name: str = "") -> None:
             f"{c.score:.1f}",
             ", ".join(c.rules[:6]),
             ", ".join(c.categories[:4]),
-            c.preview,
+            Text(c.preview),
         )
     console.print(table)
 
@@ -94,7 +97,7 @@ def rules_table(console: Console, rules: Iterable[Rule]) -> None:
     for col in ("id", "category", "lang", "weight", "description"):
         table.add_column(col, overflow="fold")
     for r in rules:
-        table.add_row(r.id, r.category, r.lang, f"{r.weight:g}", r.description)
+        table.add_row(r.id, r.category, r.lang, f"{r.weight:g}", Text(r.description))
     console.print(table)
 
 
@@ -116,7 +119,7 @@ def rule_dict(r: Rule) -> dict[str, Any]:
 
 def scores(console: Console, name: str, s: Scores, show_misses: int = 0) -> None:
     f = s.figures()
-    table = Table(title=name, show_header=False, box=None, pad_edge=False)
+    table = Table(title=escape(name), show_header=False, box=None, pad_edge=False)
     table.add_column("figure", style="bold")
     table.add_column("value")
     for key in (
@@ -132,11 +135,11 @@ def scores(console: Console, name: str, s: Scores, show_misses: int = 0) -> None
     table.add_row("by kind", "  ".join(f"{k} {v}" for k, v in f["by_kind"].items()))
     console.print(table)
     for m in s.misses[:show_misses]:
-        console.print(f"[bold]{m.id}[/bold] ({m.kind})")
+        console.print(f"[bold]{escape(str(m.id))}[/bold] ({escape(str(m.kind))})")
         for t in m.leaked:
-            console.print(f"   [yellow]kept B[/yellow]  {t[:110]}", markup=True, highlight=False)
+            console.print(f"   [yellow]kept B[/yellow]  {escape(t[:110])}", highlight=False)
         for t in m.damaged:
-            console.print(f"   [red]cut E[/red]   {t[:110]}", markup=True, highlight=False)
+            console.print(f"   [red]cut E[/red]   {escape(t[:110])}", highlight=False)
 
 
 def linter_line(path: str, line: int, rule: str, category: str, message: str) -> str:

@@ -159,3 +159,41 @@ def test_summary_json_in_a_missing_folder_is_one_error_line_before_the_run(
     assert r.stderr.startswith("paywall-cut: error: --summary-json ")
     assert "Traceback" not in r.stderr and "No such file or directory" in r.stderr
     assert src.read_bytes() == SEED.read_bytes()  # refused before the run, like --manifest
+
+
+# -- text that looks like rich markup -----------------------------------------------------
+
+MARKUP_DOC = (
+    "An article line that is long enough to be prose, said the editor of the paper.\n"
+    "Subscribe to continue reading [/i]. Already a subscriber? [red]Log in[/red].\n"
+)
+
+
+def test_rich_report_and_explain_show_markup_in_text_and_names_literally(tmp_path: Path) -> None:
+    folder = tmp_path / "a["
+    folder.mkdir()
+    src = folder / "i]b.txt"  # the path holds '[/i]'
+    src.write_text(MARKUP_DOC, encoding="utf-8")
+    r = run("cut", str(src), "--report", "rich")
+    assert r.exit_code == 0, r.output
+    shown = " ".join(r.stderr.split())  # the table wraps
+    assert f"{src}: cut 1 of 2 lines" in shown
+    assert "[/i]" in shown and "[red]Log in[/red]" in shown
+    r = run("explain", str(src))
+    assert r.exit_code == 0, r.output
+    assert "[red]Log" in r.stdout
+
+
+def test_eval_show_misses_prints_case_text_literally(tmp_path: Path) -> None:
+    case = {
+        "id": "[/x]",
+        "lang": "en",
+        "kind": "tail",
+        "truncated": False,
+        "lines": [["E", "[/i] an editorial line of the story."], ["B", "[/b] buy our mugs"]],
+    }
+    src = tmp_path / "[b]cases.jsonl"
+    src.write_text(json.dumps(case) + "\n", encoding="utf-8")
+    r = run("eval", str(src), "--show-misses", "5")
+    assert r.exit_code == 0, r.output
+    assert "[/x]" in r.stdout and "[/b] buy our mugs" in r.stdout and "[b]cases" in r.stdout
