@@ -197,3 +197,14 @@ def test_eval_show_misses_prints_case_text_literally(tmp_path: Path) -> None:
     r = run("eval", str(src), "--show-misses", "5")
     assert r.exit_code == 0, r.output
     assert "[/x]" in r.stdout and "[/b] buy our mugs" in r.stdout and "[b]cases" in r.stdout
+
+
+# -- check: a file that could not be read was not checked ---------------------------------
+
+
+def test_check_summary_does_not_count_an_unreadable_file_as_checked(tmp_path: Path) -> None:
+    good = tmp_path / "a.txt"
+    good.write_text("A plain article line.\n", encoding="utf-8")
+    r = run("check", str(good), str(tmp_path / "missing.txt"))
+    assert r.exit_code == 2
+    assert r.stdout.strip() == "All clean: 1 file checked. 1 file could not be read."

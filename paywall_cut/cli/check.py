@@ -211,7 +211,8 @@ class Outcome:
     findings: list[Finding] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)  # (path, message)
     notes: list[tuple[str, str]] = field(default_factory=list)
-    checked: int = 0
+    checked: int = 0  # files met (the JSON summary's "files"), unreadable ones included
+    unreadable: int = 0
     with_findings: int = 0
     fixed: list[str] = field(default_factory=list)
 
@@ -222,7 +223,7 @@ class Outcome:
         return EXIT_FOUND if self.findings or self.fixed else EXIT_OK
 
     def summary(self, mode: str) -> str:
-        files = _plural(self.checked, "file")
+        files = _plural(self.checked - self.unreadable, "file")  # a file not read was not checked
         regions = _plural(len(self.findings), "prompt region")
         if mode == "fix" and self.fixed:
             line = f"Fixed {_plural(len(self.fixed), 'file')}: cut {regions} ({files} checked)."
@@ -293,6 +294,7 @@ def check(
             data = read_source(path)
             processed = process(data, path, detector, encoding=encoding, jsonl=jsonl)
         except InputError as e:
+            outcome.unreadable += 1
             _error(outcome, path, str(e), output_format)
             continue
         found = findings_of(path, processed)
