@@ -208,3 +208,54 @@ def test_check_summary_does_not_count_an_unreadable_file_as_checked(tmp_path: Pa
     r = run("check", str(good), str(tmp_path / "missing.txt"))
     assert r.exit_code == 2
     assert r.stdout.strip() == "All clean: 1 file checked. 1 file could not be read."
+
+
+# -- reports written to a pipe (>(jq .)), a named pipe, a missing folder --------------------
+
+
+def _read_pipe(tmp_path: Path, write) -> bytes:
+    """Call ``write(path)`` with ``/dev/fd/N`` of a pipe, as ``>(cmd)`` gives; its bytes."""
+    r, w = os.pipe()
+    try:
+        write(f"/dev/fd/{w}")
+    finally:
+        os.close(w)
+    with os.fdopen(r, "rb") as fh:
+        return fh.read()
+
+
+def test_report_files_can_be_pipes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+    def cut(path: str) -> None:
+        assert run("cut", str(SEED), "--report-file", path).exit_code == 0
+
+    assert json.loads(_read_pipe(tmp_path, cut))["boundary"] == 13
+
+    def clean(path: str) -> None:
+        r = run("clean", str(SEED), "--dry-run", "--summary-json", path, "--manifest", path)
+        assert r.exit_code == 0, r.output
+
+    lines = _read_pipe(tmp_path, clean).decode().splitlines()
+    assert json.loads(lines[0])["status"] == "cleaned"  # the manifest, then the summary
+    assert json.loads("".join(lines[1:]))["schema"] == "paywall-cut/batch-summary/1"
+
+
+def test_report_file_on_a_named_pipe_stays_a_pipe(tmp_path: Path) -> None:
+    import threading
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    r = run("cut", str(SEED), "--report-file", str(fifo))
+    reader.join(timeout=30)
+    assert r.exit_code == 0 and fifo.is_fifo()
+    assert json.loads(got[0])["boundary"] == 13
+
+
+def test_learn_output_in_a_missing_folder_is_one_error_line(tmp_path: Path) -> None:
+    r = run("learn", str(SEED), "-o", str(tmp_path / "missing" / "site.toml"))
+    assert r.exit_code == 2
+    assert r.stderr.startswith("paywall-cut: error: --output ") and "Traceback" not in r.stderr

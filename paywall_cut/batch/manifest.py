@@ -11,6 +11,8 @@ when something went wrong or was skipped, ``reason``.
 from __future__ import annotations
 
 import json
+import os
+import stat
 from typing import IO, Any
 
 from ..files import atomic_writer
@@ -29,8 +31,12 @@ class Manifest:
         self._fh: IO[bytes] | None = None
         if path:
             try:
-                self._writer = atomic_writer(path)
-                self._fh = self._writer.__enter__()
+                if os.path.exists(path) and not stat.S_ISREG(os.stat(path).st_mode):
+                    # a pipe or a device (>(jq .)): written as it is; closed by close()
+                    self._fh = open(path, "wb")  # noqa: SIM115
+                else:  # a symbolic link stays a link
+                    self._writer = atomic_writer(os.path.realpath(path))
+                    self._fh = self._writer.__enter__()
             except OSError as e:
                 raise ManifestError(f"--manifest {path}: {e.strerror or e}") from None
 
@@ -41,4 +47,6 @@ class Manifest:
     def close(self) -> None:
         if self._writer is not None:
             self._writer.__exit__(None, None, None)
-            self._writer = self._fh = None
+        elif self._fh is not None:
+            self._fh.close()
+        self._writer = self._fh = None

@@ -21,6 +21,7 @@ Exit codes (shared by every command):
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from collections.abc import Callable
 from typing import Any, NoReturn, TypeVar
@@ -48,6 +49,50 @@ def cores() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
         return os.cpu_count() or 1
+
+
+def _regular(path: str) -> bool:
+    """Is ``path`` a regular file, or nothing yet (not a pipe or a device)?"""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return True
+
+
+def check_writable(option: str, path: str | None) -> None:
+    """Exit 2 now, not after a long run, when ``path`` (an output file; ``-`` is stdout)
+    lies in a folder that does not exist or cannot be written."""
+    if not path or path == "-" or not _regular(path):
+        return  # stdout, or a pipe or device (written as it is)
+    folder = os.path.dirname(os.path.realpath(path))
+    if not os.path.isdir(folder):
+        fail(f"{option} {path}: No such file or directory")
+    if not os.access(folder, os.W_OK):
+        fail(f"{option} {path}: Permission denied")
+
+
+def write_file(path: str, data: bytes) -> None:
+    """Write an output file (a report, a summary) atomically; raises OSError.
+
+    A symbolic link stays a link (its target is written). A pipe or a device, such as
+    ``--report-file >(jq .)`` or ``/dev/stderr``, is written as it is: replacing it with
+    a regular file would lose the data, or the device.
+    """
+    from ..files import atomic_write
+
+    if not _regular(path):  # (opened by its own name: /dev/fd/N is no link to resolve)
+        with open(path, "wb") as fh:
+            fh.write(data)
+        return
+    atomic_write(os.path.realpath(path), data)
+
+
+def write_output(option: str, path: str, data: bytes) -> None:
+    """:func:`write_file`, or exit 2 with one line if it cannot be written."""
+    try:
+        write_file(path, data)
+    except OSError as e:
+        fail(f"{option} {path}: cannot write: {e.strerror or e}")
 
 
 # Workers are CPU-bound: more than a few per processor gain nothing and each one costs

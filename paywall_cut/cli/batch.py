@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import codecs
 import json
-import os
 import signal
 import sys
 from types import FrameType
@@ -12,11 +11,11 @@ from types import FrameType
 import click
 
 from ..batch import DRY_RUN, IN_PLACE, OUT, BatchOptions, UsageError, run_batch
-from ..files import atomic_write
 from ..jsonl import JsonlOptions
 from . import (
     EXIT_ERROR,
     EXIT_OK,
+    check_writable,
     cli,
     config_options,
     current_config,
@@ -24,6 +23,7 @@ from . import (
     make_detector,
     stderr_console,
     worker_count,
+    write_file,
 )
 from .learn import learn_options, with_learned
 
@@ -146,12 +146,7 @@ def clean(
         fail("--copy-skipped goes with --out DIR")
     if report_field is not None and report_field == field:
         fail("--report-field must differ from --field")
-    if summary_json and summary_json != "-":  # found out now, not after the whole run
-        folder = os.path.dirname(os.path.abspath(summary_json))
-        if not os.path.isdir(folder):
-            fail(f"--summary-json {summary_json}: No such file or directory")
-        if not os.access(folder, os.W_OK):
-            fail(f"--summary-json {summary_json}: Permission denied")
+    check_writable("--summary-json", summary_json)  # found out now, not after the run
     # globs of the configuration file: --include replaces its include, excludes add up
     values = current_config().values
     options = BatchOptions(
@@ -204,7 +199,7 @@ def clean(
             click.echo(text, nl=False)
         else:
             try:
-                atomic_write(summary_json, text.encode("utf-8"))
+                write_file(summary_json, text.encode("utf-8"))
             except OSError as e:
                 console.print(
                     f"error: --summary-json {summary_json}: {e.strerror or e}",

@@ -30,6 +30,7 @@ from ..rules import RuleError
 from . import (
     EXIT_ERROR,
     EXIT_OK,
+    check_writable,
     cli,
     config_options,
     current_config,
@@ -37,6 +38,7 @@ from . import (
     make_detector,
     stderr_console,
     worker_count,
+    write_output,
 )
 
 MAX_WARNINGS = 20
@@ -216,6 +218,8 @@ def learn_command(
         exclude=exclude or tuple(config["exclude"]),
         jobs=worker_count(jobs),
     )
+    check_writable("--output", output)  # found out now, not after the mining run
+    check_writable("--report", report_path)
     warnings = _Warnings(quiet)
     report = learn(paths, detector, options, warn=warnings)
     warnings.close()
@@ -224,8 +228,7 @@ def learn_command(
     if output == "-":
         click.echo(report.text, nl=False)
     else:
-        with open(output, "w", encoding="utf-8") as fh:
-            fh.write(report.text)
+        write_output("--output", output, report.text.encode("utf-8"))
     if report_path:
         _write_json(report_path, report.to_dict())
     if not quiet:
@@ -241,9 +244,7 @@ def learn_command(
 def _write_json(path: str, data: Any) -> None:
     import json
 
-    with open(path, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, ensure_ascii=False, indent=1)
-        fh.write("\n")
+    write_output("--report", path, (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode())
 
 
 # -- clean --learn ---------------------------------------------------------------------
@@ -307,13 +308,13 @@ def with_learned(detector: Detector, batch: BatchOptions) -> Detector:
         skip_dirs=(batch.out_dir,) if batch.out_dir else (),
     )
     paths, quiet = batch.paths, batch.quiet
+    check_writable("--learn-rules", args.get("learn_rules"))
     warnings = _Warnings(quiet)
     report = learn(paths, detector, options, warn=warnings)
     warnings.close()
     keep = args.get("learn_rules")
     if keep:
-        with open(keep, "w", encoding="utf-8") as fh:
-            fh.write(report.text)
+        write_output("--learn-rules", keep, report.text.encode("utf-8"))
     try:
         ruleset = detector.ruleset.plus(report.ruleset(keep or "learned rules"))
     except RuleError as e:

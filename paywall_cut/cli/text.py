@@ -14,10 +14,10 @@ from rich.console import Console
 from .. import render
 from ..detector import Detector
 from ..evaluate import load_cases, score
-from ..files import InputError, atomic_write, decode, read_source
+from ..files import InputError, decode, read_source
 from ..formats import GZIP_MAGIC, detect_format, gunzip, process, strip_gz
 from ..rules import RuleError, load_rules
-from . import cli, fail, make_detector, stderr_console
+from . import cli, fail, make_detector, stderr_console, write_file
 
 
 @cli.command("cut")
@@ -77,7 +77,7 @@ def cut_cmd(
     report = processed.report
     if report_file:
         try:
-            atomic_write(report_file, (json.dumps(report, ensure_ascii=False) + "\n").encode())
+            write_file(report_file, (json.dumps(report, ensure_ascii=False) + "\n").encode())
         except OSError as e:
             fail(f"{report_file}: cannot write report: {e.strerror or e}")
     if quiet or report_mode == "none":
