@@ -259,27 +259,3 @@ def test_learn_output_in_a_missing_folder_is_one_error_line(tmp_path: Path) -> N
     r = run("learn", str(SEED), "-o", str(tmp_path / "missing" / "site.toml"))
     assert r.exit_code == 2
     assert r.stderr.startswith("paywall-cut: error: --output ") and "Traceback" not in r.stderr
-
-
-# -- JSON Lines where no record has the text field (a forgotten --field) --------------------
-
-
-def test_check_and_cut_fail_like_clean_when_no_record_has_the_field(tmp_path: Path) -> None:
-    page = SEED.read_text(encoding="utf-8")
-    src = _jsonl(tmp_path / "c.jsonl", {"content": page}, {"content": page})
-    r = run("check", str(src))
-    assert r.exit_code == 2  # was "All clean", exit 0: a pre-commit hook that passes anything
-    assert "no JSONL record has a string field 'text' (see --field)" in r.stderr
-    assert "All clean" not in r.stdout
-    r = run("check", str(src), "--field", "content")
-    assert r.exit_code == 1
-    r = run("cut", str(src), "--report", "none")
-    assert r.exit_code == 2 and r.stdout == ""
-    assert "no JSONL record has a string field 'text'" in r.stderr
-
-
-def test_check_is_fine_with_a_jsonl_file_some_of_whose_records_lack_the_field(
-    tmp_path: Path,
-) -> None:
-    src = _jsonl(tmp_path / "c.jsonl", {"text": "A plain article line."}, {"meta": 1})
-    assert run("check", str(src)).exit_code == 0
