@@ -259,3 +259,16 @@ def test_learn_output_in_a_missing_folder_is_one_error_line(tmp_path: Path) -> N
     r = run("learn", str(SEED), "-o", str(tmp_path / "missing" / "site.toml"))
     assert r.exit_code == 2
     assert r.stderr.startswith("paywall-cut: error: --output ") and "Traceback" not in r.stderr
+
+
+# -- Ctrl-C in the commands other than clean ----------------------------------------------
+
+
+def test_ctrl_c_in_check_exits_130_not_1(monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("paywall_cut.cli.check.process", interrupted)
+    r = CliRunner().invoke(cli, ["check", str(SEED)])
+    assert r.exit_code == 130  # exit 1 would say "check found something"
+    assert "interrupted" in r.stderr

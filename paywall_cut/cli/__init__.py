@@ -16,6 +16,7 @@ Exit codes (shared by every command):
 - 0: success (for ``check``: nothing to cut)
 - 1: ``check`` found something to cut (or ``--fix`` changed a file)
 - 2: usage error, or an input that could not be processed
+- 130: interrupted (Ctrl-C)
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from ..detector import Detector
 from ..rules import RuleError
 
 EXIT_OK, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED = 130  # Ctrl-C (clean: SIGTERM gives 143)
 
 
 def fail(message: str) -> NoReturn:
@@ -202,7 +204,19 @@ def make_detector() -> Detector:
         fail(str(e))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """Ctrl-C ends any command with exit code 130 (click's default, "Aborted!" and exit 1,
+    would read as "check found something")."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("paywall-cut: interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="paywall-cut")
 @config_options
 def cli() -> None:

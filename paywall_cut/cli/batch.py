@@ -14,6 +14,7 @@ from ..batch import DRY_RUN, IN_PLACE, OUT, BatchOptions, UsageError, run_batch
 from ..jsonl import JsonlOptions
 from . import (
     EXIT_ERROR,
+    EXIT_INTERRUPTED,
     EXIT_OK,
     check_writable,
     cli,
@@ -26,8 +27,6 @@ from . import (
     write_file,
 )
 from .learn import learn_options, with_learned
-
-EXIT_INTERRUPTED = 130  # Ctrl-C (SIGINT); SIGTERM gives 143 (128 + its number)
 
 
 def _codec(option: str, name: str | None) -> str | None:
@@ -209,5 +208,5 @@ def clean(
                 )
                 code = EXIT_ERROR
     if summary.interrupted:
-        code = 128 + signal.SIGTERM if terminated else EXIT_INTERRUPTED
+        code = 128 + signal.SIGTERM if terminated else EXIT_INTERRUPTED  # 143 or 130
     sys.exit(code)
