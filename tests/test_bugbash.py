@@ -272,3 +272,20 @@ def test_ctrl_c_in_check_exits_130_not_1(monkeypatch: pytest.MonkeyPatch) -> Non
     r = CliRunner().invoke(cli, ["check", str(SEED)])
     assert r.exit_code == 130  # exit 1 would say "check found something"
     assert "interrupted" in r.stderr
+
+
+# -- eval and explain options out of range ------------------------------------------------
+
+
+def test_eval_refuses_nothing_to_score_and_negative_counts(tmp_path: Path) -> None:
+    from .conftest import FIXTURES
+
+    cases = str(sorted((FIXTURES / "cases").glob("*.jsonl"))[0])
+    r = run("eval", cases, "--kind", "nope")
+    assert r.exit_code == 2 and "no labelled case of kind 'nope'" in r.stderr
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    assert run("eval", str(empty)).exit_code == 2
+    # was misses[:-1]: every miss but the last
+    assert CliRunner().invoke(cli, ["eval", cases, "--show-misses", "-1"]).exit_code == 2
+    assert CliRunner().invoke(cli, ["explain", str(SEED), "--width", "0"]).exit_code == 2

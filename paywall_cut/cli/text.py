@@ -108,7 +108,13 @@ def cut_cmd(
 @click.argument("source", metavar="FILE|-")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object with every line.")
 @click.option("--encoding", help="Input encoding (default: detected).")
-@click.option("--width", default=70, show_default=True, help="Characters of text to show.")
+@click.option(
+    "--width",
+    default=70,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Characters of text to show.",
+)
 def explain(source: str, as_json: bool, encoding: str | None, width: int) -> None:
     """Show every line of FILE with its decision, score and the rules that fired.
 
@@ -175,7 +181,13 @@ def rules(
 
 @cli.command("eval")
 @click.argument("cases", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
-@click.option("--show-misses", default=0, show_default=True, help="Show N documents it got wrong.")
+@click.option(
+    "--show-misses",
+    default=0,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Show N documents it got wrong.",
+)
 @click.option("--kind", help="Only cases of this kind.")
 @click.option("--json", "as_json", is_flag=True, help="Figures as JSON.")
 def eval_cmd(cases: tuple[str, ...], show_misses: int, kind: str | None, as_json: bool) -> None:
@@ -183,6 +195,8 @@ def eval_cmd(cases: tuple[str, ...], show_misses: int, kind: str | None, as_json
     detector = make_detector()
     try:
         chosen = [c for c in load_cases(cases) if kind is None or c.get("kind") == kind]
+        if not chosen:
+            fail("no labelled case" + (f" of kind {kind!r}" if kind else "") + " to score")
         s = score(chosen, detector.cut)
     except ValueError as e:
         fail(str(e))
