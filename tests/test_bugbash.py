@@ -289,3 +289,27 @@ def test_eval_refuses_nothing_to_score_and_negative_counts(tmp_path: Path) -> No
     # was misses[:-1]: every miss but the last
     assert CliRunner().invoke(cli, ["eval", cases, "--show-misses", "-1"]).exit_code == 2
     assert CliRunner().invoke(cli, ["explain", str(SEED), "--width", "0"]).exit_code == 2
+
+
+# -- JSON Lines where no record has the text field (a forgotten --field) --------------------
+
+
+def test_check_and_cut_fail_like_clean_when_no_record_has_the_field(tmp_path: Path) -> None:
+    page = SEED.read_text(encoding="utf-8")
+    src = _jsonl(tmp_path / "c.jsonl", {"content": page}, {"content": page})
+    r = run("check", str(src))
+    assert r.exit_code == 2  # was "All clean", exit 0: a pre-commit hook that passes anything
+    assert "no JSONL record has a string field 'text' (see --field)" in r.stderr
+    assert "All clean" not in r.stdout
+    r = run("check", str(src), "--field", "content")
+    assert r.exit_code == 1
+    r = run("cut", str(src), "--report", "none")
+    assert r.exit_code == 2 and r.stdout == ""
+    assert "no JSONL record has a string field 'text'" in r.stderr
+
+
+def test_check_is_fine_with_a_jsonl_file_some_of_whose_records_lack_the_field(
+    tmp_path: Path,
+) -> None:
+    src = _jsonl(tmp_path / "c.jsonl", {"text": "A plain article line."}, {"meta": 1})
+    assert run("check", str(src)).exit_code == 0

@@ -293,7 +293,8 @@ def test_jsonl_findings_name_the_record_line(tmp_path: Path, seed_text: str) -> 
 def test_jsonl_field_option_and_bad_jsonl(tmp_path: Path, seed_text: str) -> None:
     path = tmp_path / "corpus.jsonl"
     path.write_bytes(jsonl_corpus(tmp_path, seed_text, field="content"))
-    assert run("check", str(path)).exit_code == 0
+    r = run("check", str(path))  # no record has 'text': nothing was checked, which is no pass
+    assert r.exit_code == 2 and "no JSONL record has a string field 'text'" in r.stderr
     assert run("check", "--field", "content", str(path)).exit_code == 1
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"text": "fine"}\nnot json\n')

@@ -215,12 +215,20 @@ class Outcome:
     unreadable: int = 0
     with_findings: int = 0
     fixed: list[str] = field(default_factory=list)
+    records: int = 0  # JSONL records read, and those without the text field
+    records_skipped: int = 0
 
     @property
     def exit_code(self) -> int:
-        if self.errors:
+        if self.errors or self.no_field:
             return EXIT_ERROR
         return EXIT_FOUND if self.findings or self.fixed else EXIT_OK
+
+    @property
+    def no_field(self) -> bool:
+        """JSONL records were read and none had the text field (a forgotten --field):
+        nothing was checked, which must not pass as clean (``clean`` fails the same way)."""
+        return bool(self.records) and self.records_skipped == self.records
 
     def summary(self, mode: str) -> str:
         files = _plural(self.checked - self.unreadable, "file")  # a file not read was not checked
@@ -232,6 +240,10 @@ class Outcome:
             line = f"Found {regions} in {where} ({files} checked)."
             if mode == "check":
                 line += " Run with --fix to cut them."
+        elif self.no_field:
+            line = (
+                f"Nothing checked: {_plural(self.records, 'JSONL record')} without the text field."
+            )
         else:
             line = f"All clean: {files} checked."
         if self.errors:
@@ -297,6 +309,9 @@ def check(
             outcome.unreadable += 1
             _error(outcome, path, str(e), output_format)
             continue
+        if processed.format == "jsonl":
+            outcome.records += processed.report["records"]["total"]
+            outcome.records_skipped += processed.report["records"]["skipped"]
         found = findings_of(path, processed)
         outcome.notes.extend((path, note) for note in notes_of(processed))
         if not found and not processed.changed:
@@ -323,6 +338,11 @@ def check(
                 _error(outcome, path, f"cannot write: {e.strerror or e}", output_format)
                 continue
             outcome.fixed.append(path)
+    if outcome.no_field:
+        click.echo(
+            f"paywall-cut: error: no JSONL record has a string field {text_field!r} (see --field)",
+            err=True,
+        )
     _finish(outcome, mode, output_format, quiet)
     sys.exit(outcome.exit_code)
 

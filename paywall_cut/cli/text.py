@@ -71,6 +71,9 @@ def cut_cmd(
         fail(str(e))
     if output_format == "html" and processed.format != "html":
         fail(f"{source}: --output-format html needs HTML input (this is {processed.format})")
+    records = processed.report.get("records")
+    if processed.format == "jsonl" and records["total"] and records["skipped"] == records["total"]:
+        fail(f"{source}: no JSONL record has a string field 'text'")  # as clean and check
     out = sys.stdout.buffer
     out.write(processed.data)
     out.flush()
