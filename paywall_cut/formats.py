@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import re
 import zlib
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,13 +51,19 @@ class Processed:
     encoding: str | None = None  # text formats: the input's encoding, which ``data`` keeps
 
 
+# any tag, comment, doctype or processing instruction (UTF-16 puts a NUL after "<")
+_MARKUP = re.compile(rb"<\x00?[A-Za-z!?/]")
+
+
 def detect_format(name: str, data: bytes) -> str:
     """The format of an input, from its name (``-`` for stdin) and first bytes."""
     lower = strip_gz(name).lower()
     if lower.endswith(JSONL_SUFFIXES):
         return "jsonl"
     if lower.endswith(HTML_SUFFIXES):
-        return "html"
+        # a page saved as text under an HTML name is read as the text it is: as one HTML
+        # block it would be one line, and one prompt sentence would make all of it a wall
+        return "html" if not data.strip() or _MARKUP.search(data) else "text"
     if (
         not lower.endswith(TEXT_SUFFIXES)
         and data[:512].lstrip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe")[:1] == b"<"

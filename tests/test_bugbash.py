@@ -313,3 +313,22 @@ def test_check_is_fine_with_a_jsonl_file_some_of_whose_records_lack_the_field(
 ) -> None:
     src = _jsonl(tmp_path / "c.jsonl", {"text": "A plain article line."}, {"meta": 1})
     assert run("check", str(src)).exit_code == 0
+
+
+# -- a page saved as text under an HTML name ----------------------------------------------
+
+
+def test_an_html_name_holding_plain_text_is_read_as_text(tmp_path: Path) -> None:
+    """As one HTML block, the whole text was one line: one prompt sentence made all of it a
+    wall, and 'check --fix' emptied the file, article lines included."""
+    from paywall_cut.formats import detect_format
+
+    page = tmp_path / "story.html"
+    page.write_bytes(SEED.read_bytes())
+    r = run("cut", str(page), "--report", "none")
+    assert r.exit_code == 0
+    assert r.stdout == "".join(SEED.read_text(encoding="utf-8").splitlines(True)[:11])
+    assert detect_format("a.html", b"<p>Real markup</p>") == "html"
+    assert detect_format("a.htm", "<p>UTF-16</p>".encode("utf-16")) == "html"
+    assert detect_format("a.html", b"<!doctype html>x") == "html"
+    assert detect_format("a.html", b"Plain text, 3 < 4 and 5 > 2.\n") == "text"

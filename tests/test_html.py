@@ -150,7 +150,8 @@ def test_sniffing(head: bytes, expected: bool) -> None:
 
 
 def test_detect_format_by_name_then_sniffing() -> None:
-    assert detect_format("a.html", b"plain") == "html"
+    assert detect_format("a.html", b"<p>plain") == "html"
+    assert detect_format("a.html", b"plain") == "text"  # no markup at all: text, named .html
     assert detect_format("a.HTM", b"") == "html"
     assert detect_format("a.xhtml.gz", b"") == "html"
     assert detect_format("-", b"<!doctype html><p>x") == "html"
