@@ -36,6 +36,10 @@ class Settings:
     max_cut: float | None = None  # refuse to cut more than this share of a document
     keep_patterns: tuple[str, ...] = ()  # lines matching any of these are always kept
 
+    def __post_init__(self) -> None:
+        if self.max_cut is not None and not 0.0 <= self.max_cut <= 1.0:
+            raise ValueError(f"max_cut must be a share from 0 to 1, not {self.max_cut!r}")
+
 
 class Detector:
     """Cuts subscription prompts from text with a fixed rule set and settings."""
@@ -71,6 +75,9 @@ class Detector:
         ``evidence.py``; a zero score is ignored), ``decide_params`` replaces the settings'
         decision parameters for this document.
         """
+        if not isinstance(text, str):
+            kind = type(text).__name__
+            raise TypeError(f"cut() takes text (str), not {kind}; decode bytes first")
         doc = Document.from_text(text)
         params = decide_params or self.settings.decide
         # without an explanation to give, a document with no line strong enough to anchor a

@@ -332,3 +332,18 @@ def test_an_html_name_holding_plain_text_is_read_as_text(tmp_path: Path) -> None
     assert detect_format("a.htm", "<p>UTF-16</p>".encode("utf-16")) == "html"
     assert detect_format("a.html", b"<!doctype html>x") == "html"
     assert detect_format("a.html", b"Plain text, 3 < 4 and 5 > 2.\n") == "text"
+
+
+# -- the library refuses what it cannot read, with a message that says so ----------------
+
+
+def test_the_library_says_what_it_takes() -> None:
+    from paywall_cut import Settings, cut
+
+    for bad in (b"Subscribe now", None, 42):
+        with pytest.raises(TypeError, match=r"takes text \(str\)"):
+            cut(bad)  # type: ignore[arg-type]
+    for share in (-0.1, 1.5, float("nan")):
+        with pytest.raises(ValueError, match="max_cut"):
+            Settings(max_cut=share)
+    assert Settings(max_cut=0.25).max_cut == 0.25
