@@ -347,3 +347,15 @@ def test_the_library_says_what_it_takes() -> None:
         with pytest.raises(ValueError, match="max_cut"):
             Settings(max_cut=share)
     assert Settings(max_cut=0.25).max_cut == 0.25
+
+
+def test_cut_reads_the_text_field_it_is_given(tmp_path: Path) -> None:
+    src = _jsonl(tmp_path / "c.jsonl", {"id": 1, "content": SEED.read_text(encoding="utf-8")})
+    r = run("cut", str(src), "--field", "content", "--report", "json")
+    assert r.exit_code == 0
+    record = json.loads(r.stdout)
+    kept = "".join(SEED.read_text(encoding="utf-8").splitlines(True)[:11])
+    assert record == {"id": 1, "content": kept}
+    assert json.loads(r.stderr)["records"]["cut"] == 1
+    r = run("cut", str(src), "--report", "none")
+    assert r.exit_code == 2 and "string field 'text' (see --field)" in r.stderr

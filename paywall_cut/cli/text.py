@@ -16,6 +16,7 @@ from ..detector import Detector
 from ..evaluate import load_cases, score
 from ..files import InputError, decode, read_source
 from ..formats import GZIP_MAGIC, detect_format, gunzip, process, strip_gz
+from ..jsonl import JsonlOptions
 from ..rules import RuleError, load_rules
 from . import cli, fail, make_detector, stderr_console, write_file
 
@@ -44,6 +45,13 @@ from . import cli, fail, make_detector, stderr_console, write_file
     show_default=True,
     help="HTML input: the kept text, or the page with the cut elements removed.",
 )
+@click.option(
+    "--field",
+    "text_field",
+    default="text",
+    show_default=True,
+    help="JSON Lines: the text field of each record.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No report on stderr.")
 def cut_cmd(
     source: str,
@@ -52,6 +60,7 @@ def cut_cmd(
     max_cut: float | None,
     encoding: str | None,
     output_format: str,
+    text_field: str,
     quiet: bool,
 ) -> None:
     """Write the kept text of FILE (or stdin) to stdout, the report to stderr.
@@ -65,7 +74,12 @@ def cut_cmd(
         detector = Detector(detector.ruleset, replace(detector.settings, max_cut=max_cut))
     try:
         processed = process(
-            read_source(source), source, detector, encoding=encoding, output_format=output_format
+            read_source(source),
+            source,
+            detector,
+            encoding=encoding,
+            jsonl=JsonlOptions(field=text_field),
+            output_format=output_format,
         )
     except InputError as e:
         fail(str(e))
@@ -73,7 +87,7 @@ def cut_cmd(
         fail(f"{source}: --output-format html needs HTML input (this is {processed.format})")
     records = processed.report.get("records")
     if processed.format == "jsonl" and records["total"] and records["skipped"] == records["total"]:
-        fail(f"{source}: no JSONL record has a string field 'text'")  # as clean and check
+        fail(f"{source}: no JSONL record has a string field {text_field!r} (see --field)")
     out = sys.stdout.buffer
     out.write(processed.data)
     out.flush()
