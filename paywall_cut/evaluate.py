@@ -30,8 +30,12 @@ from .result import Result
 def load_cases(paths: Iterable[str | Path]) -> Iterator[dict[str, Any]]:
     """Read cases from JSONL files; a malformed line raises ValueError naming file:line."""
     for path in paths:
-        with open(path, encoding="utf-8") as fh:
-            for n, raw in enumerate(fh, 1):
+        with open(path, "rb") as fh:
+            for n, data in enumerate(fh, 1):
+                try:
+                    raw = data.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise ValueError(f"{path}:{n}: not UTF-8") from None
                 if not raw.strip():
                     continue
                 try:

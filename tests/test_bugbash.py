@@ -359,3 +359,16 @@ def test_cut_reads_the_text_field_it_is_given(tmp_path: Path) -> None:
     assert json.loads(r.stderr)["records"]["cut"] == 1
     r = run("cut", str(src), "--report", "none")
     assert r.exit_code == 2 and "string field 'text' (see --field)" in r.stderr
+
+
+def test_explain_refuses_json_lines_and_eval_names_a_file_that_is_not_utf8(
+    tmp_path: Path,
+) -> None:
+    src = _jsonl(tmp_path / "c.jsonl", {"text": "Subscribe now to keep reading."})
+    r = run("explain", str(src))
+    assert r.exit_code == 2 and "this is JSON Lines" in r.stderr and r.stdout == ""
+    cases = tmp_path / "cases.jsonl"
+    cases.write_bytes(b'{"id": "a", "lines": [["E", "caf\xe9"]]}\n')
+    r = run("eval", str(cases))
+    assert r.exit_code == 2 and f"{cases}:1: not UTF-8" in r.stderr
+    assert "Traceback" not in r.stderr

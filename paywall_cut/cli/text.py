@@ -143,7 +143,13 @@ def explain(source: str, as_json: bool, encoding: str | None, width: int) -> Non
         name = source
         if raw[:2] == GZIP_MAGIC:  # as cut, check and clean read it: the document inside
             raw, name = gunzip(raw, source), strip_gz(source)
-        if detect_format(name, raw) == "html":
+        fmt = detect_format(name, raw)
+        if fmt == "jsonl":  # its lines are records, not a document's lines
+            fail(
+                f"{source}: explain reads one document, and this is JSON Lines; explain a "
+                "record's text, e.g. with: jq -r .text FILE | paywall-cut explain -"
+            )
+        if fmt == "html":
             from ..html import cut_html, decode_html, explain_lines
 
             hc = cut_html(decode_html(raw, encoding, source).text, make_detector(), explain=True)
