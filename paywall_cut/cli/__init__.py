@@ -141,6 +141,16 @@ def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> None:
         args[param.name] = value
 
 
+# the JSON Lines text field of cut and check (clean's own option says what it cleans)
+text_field_option = click.option(
+    "--field",
+    "text_field",
+    default="text",
+    show_default=True,
+    help="JSON Lines: the text field of each record.",
+)
+
+
 def config_options(f: F) -> F:
     """Add ``--config PATH``, ``--isolated`` and ``--set KEY=VALUE`` to a command."""
     options = [

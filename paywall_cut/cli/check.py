@@ -38,6 +38,7 @@ from . import (
     current_config,
     fail,
     make_detector,
+    text_field_option,
 )
 
 CHECK_SCHEMA = "paywall-cut/check/1"
@@ -267,13 +268,7 @@ def _plural(n: int, word: str) -> str:
     help="Findings as linter lines, one JSON object, or GitHub workflow annotations.",
 )
 @click.option("--encoding", help="Input encoding (default: detected per file).")
-@click.option(
-    "--field",
-    "text_field",
-    default="text",
-    show_default=True,
-    help="JSON Lines: the text field of each record.",
-)
+@text_field_option
 @click.option("-q", "--quiet", is_flag=True, help="No summary line (findings only).")
 @config_options
 def check(

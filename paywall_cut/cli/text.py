@@ -18,7 +18,7 @@ from ..files import InputError, decode, read_source
 from ..formats import GZIP_MAGIC, detect_format, gunzip, process, strip_gz
 from ..jsonl import JsonlOptions
 from ..rules import RuleError, load_rules
-from . import cli, fail, make_detector, stderr_console, write_file
+from . import cli, fail, make_detector, stderr_console, text_field_option, write_file
 
 
 @cli.command("cut")
@@ -45,13 +45,7 @@ from . import cli, fail, make_detector, stderr_console, write_file
     show_default=True,
     help="HTML input: the kept text, or the page with the cut elements removed.",
 )
-@click.option(
-    "--field",
-    "text_field",
-    default="text",
-    show_default=True,
-    help="JSON Lines: the text field of each record.",
-)
+@text_field_option
 @click.option("-q", "--quiet", is_flag=True, help="No report on stderr.")
 def cut_cmd(
     source: str,
