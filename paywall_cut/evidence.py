@@ -40,7 +40,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .rules import Rule, RuleSet, Shape, fold, has_all
+from .rules import Rule, RuleSet, Shape, fold
 
 
 @dataclass(frozen=True)
@@ -174,23 +174,9 @@ class EvidenceReader:
         offset = len(folded) - len(folded.lstrip())
         length = len(stripped)
         rules = self.ruleset.rules
-        # the cheap tests of Rule.search first, once per line: a trigger word is common
-        # to many patterns, and most of them lack a word they require (or the line is
-        # longer than their rule allows)
         by_rule: dict[int, list[int]] = {}
-        present: dict[frozenset[str], bool] = {}  # required word set -> one on the line?
         for i, k in targets:
-            rule = rules[i]
-            if rule.max_chars is not None and length > rule.max_chars:
-                continue
-            for words in rule.parts[k][2]:
-                found = present.get(words)
-                if found is None:
-                    found = present[words] = has_all(lower, (words,))
-                if not found:
-                    break
-            else:
-                by_rule.setdefault(i, []).append(k)
+            by_rule.setdefault(i, []).append(k)
         for i in sorted(by_rule):
             rule = rules[i]
             m = rule.search(folded, by_rule[i], lower)

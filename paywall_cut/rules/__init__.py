@@ -201,7 +201,7 @@ class Rule:
         parts = self.parts
         for k in sorted(only) if only is not None else range(len(parts)):
             regex, _triggers, required = parts[k]
-            if not has_all(lower, required):
+            if not _has_all(lower, required):
                 continue
             m = regex.fullmatch(target) if self.whole_line else regex.search(target)
             if m is not None:
@@ -223,7 +223,7 @@ DECORATION_LEAD = _SPACE + "-*•·▪►▸»>|#:→"
 DECORATION_TAIL = _SPACE + ".!?:;…»>→|*-"
 
 
-def has_all(lower: str, required: tuple[frozenset[str], ...]) -> bool:
+def _has_all(lower: str, required: tuple[frozenset[str], ...]) -> bool:
     """Does the line hold a word of each required set? (A cheap test before the regex.)"""
     for words in required:
         for w in words:
