@@ -141,6 +141,16 @@ def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> None:
         args[param.name] = value
 
 
+def no_text_field(records: int, skipped: int) -> bool:
+    """JSON Lines records were read and none had the text field (a forgotten --field):
+    nothing was cleaned or checked, which every command reports as an error (exit 2)."""
+    return bool(records) and skipped == records
+
+
+def no_text_field_message(field: str) -> str:
+    return f"no JSONL record has a string field {field!r} (see --field)"
+
+
 # the JSON Lines text field of cut and check (clean's own option says what it cleans)
 text_field_option = click.option(
     "--field",

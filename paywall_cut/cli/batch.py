@@ -22,6 +22,8 @@ from . import (
     current_config,
     fail,
     make_detector,
+    no_text_field,
+    no_text_field_message,
     stderr_console,
     worker_count,
     write_file,
@@ -184,9 +186,9 @@ def clean(
     finally:
         signal.signal(signal.SIGTERM, previous)
     code = EXIT_OK if summary.ok else EXIT_ERROR
-    if summary.records and summary.records_skipped == summary.records:
+    if no_text_field(summary.records, summary.records_skipped):
         console.print(
-            f"error: no JSONL record has a string field {field!r} (see --field)",
+            f"error: {no_text_field_message(field)}",
             markup=False,
             highlight=False,
             soft_wrap=True,

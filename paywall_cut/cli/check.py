@@ -38,6 +38,8 @@ from . import (
     current_config,
     fail,
     make_detector,
+    no_text_field,
+    no_text_field_message,
     text_field_option,
 )
 
@@ -227,9 +229,8 @@ class Outcome:
 
     @property
     def no_field(self) -> bool:
-        """JSONL records were read and none had the text field (a forgotten --field):
-        nothing was checked, which must not pass as clean (``clean`` fails the same way)."""
-        return bool(self.records) and self.records_skipped == self.records
+        """Nothing was checked (see :func:`no_text_field`): that must not pass as clean."""
+        return no_text_field(self.records, self.records_skipped)
 
     def summary(self, mode: str) -> str:
         files = _plural(self.checked - self.unreadable, "file")  # a file not read was not checked
@@ -334,10 +335,7 @@ def check(
                 continue
             outcome.fixed.append(path)
     if outcome.no_field:
-        click.echo(
-            f"paywall-cut: error: no JSONL record has a string field {text_field!r} (see --field)",
-            err=True,
-        )
+        click.echo(f"paywall-cut: error: {no_text_field_message(text_field)}", err=True)
     _finish(outcome, mode, output_format, quiet)
     sys.exit(outcome.exit_code)
 

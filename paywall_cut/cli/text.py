@@ -18,7 +18,16 @@ from ..files import InputError, decode, read_source
 from ..formats import GZIP_MAGIC, detect_format, gunzip, process, strip_gz
 from ..jsonl import JsonlOptions
 from ..rules import RuleError, load_rules
-from . import cli, fail, make_detector, stderr_console, text_field_option, write_file
+from . import (
+    cli,
+    fail,
+    make_detector,
+    no_text_field,
+    no_text_field_message,
+    stderr_console,
+    text_field_option,
+    write_file,
+)
 
 
 @cli.command("cut")
@@ -80,8 +89,8 @@ def cut_cmd(
     if output_format == "html" and processed.format != "html":
         fail(f"{source}: --output-format html needs HTML input (this is {processed.format})")
     records = processed.report.get("records")
-    if processed.format == "jsonl" and records["total"] and records["skipped"] == records["total"]:
-        fail(f"{source}: no JSONL record has a string field {text_field!r} (see --field)")
+    if processed.format == "jsonl" and no_text_field(records["total"], records["skipped"]):
+        fail(f"{source}: {no_text_field_message(text_field)}")
     out = sys.stdout.buffer
     out.write(processed.data)
     out.flush()
