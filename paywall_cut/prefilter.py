@@ -20,7 +20,7 @@ import os
 import re
 
 from .rules import DECORATION_LEAD, DECORATION_TAIL, DISGUISE_CHARS, RuleSet, fold
-from .rules.derived import cache_dir, loosened
+from .rules.derived import cache_dir, loosened, prune, touch
 from .rules.derived import save as save_derived
 
 # A document with any of these characters is folded before the scan (see rules.fold),
@@ -247,9 +247,12 @@ def _compiled(hyperscan, exprs: list[bytes]):
     ).hexdigest()[:24]
     path = cache_dir() / f"hs-{key}.db"
     try:
-        return hyperscan.loadb(path.read_bytes(), hyperscan.HS_MODE_BLOCK)
+        db = hyperscan.loadb(path.read_bytes(), hyperscan.HS_MODE_BLOCK)
     except Exception:  # missing, unreadable or stale: compile again
         pass
+    else:
+        touch(path)
+        return db
     db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
     db.compile(expressions=exprs, ids=list(range(len(exprs))), flags=[flags] * len(exprs))
     try:
@@ -259,6 +262,8 @@ def _compiled(hyperscan, exprs: list[bytes]):
         os.replace(tmp, path)
     except OSError:  # a read-only home: no cache, still correct
         pass
+    else:
+        prune("hs")
     return db
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -104,3 +106,68 @@ def test_cached_and_fresh_loads_decide_alike(fresh_store: Path) -> None:
     assert result() == fresh  # everything read from the file
     assert not derived._STORE.dirty
     assert fresh["cuts"]
+
+
+# -- the cache folder does not grow without end -------------------------------------------
+
+
+def _age(path: Path, seconds: float) -> None:
+    """Make a file look last used ``seconds`` ago."""
+    when = time.time() - seconds
+    os.utime(path, (when, when))
+
+
+def test_old_files_of_other_rule_sets_are_pruned_and_the_used_one_is_kept(
+    fresh_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(derived, "KEEP", 3)
+    fresh_store.mkdir(parents=True)
+    others = [fresh_store / f"derived-old{i}.json" for i in range(5)]
+    for i, path in enumerate(others):
+        path.write_text("{}")
+        _age(path, 1000 + i)  # old0 the most recently used of them
+    derived.derive(r"subscribe (now|today)", re.IGNORECASE)
+    derived.save()
+    ours = derived._STORE.path()
+    left = sorted(p.name for p in fresh_store.glob("derived-*"))
+    assert left == sorted([ours.name, "derived-old0.json", "derived-old1.json"])
+    # reading a file marks it used: it now outlives files written after it
+    _age(ours, 5000)
+    derived._STORE = derived._Store()
+    derived.derive(r"subscribe (now|today)", re.IGNORECASE)
+    assert time.time() - ours.stat().st_mtime < 60
+
+
+def test_a_temporary_file_of_a_dead_writer_is_removed_a_live_one_is_not(
+    fresh_store: Path,
+) -> None:
+    fresh_store.mkdir(parents=True)
+    dead, live = fresh_store / "derived-a.111.tmp", fresh_store / "derived-b.222.tmp"
+    dead.write_text("half")
+    live.write_text("half")
+    _age(dead, derived.STALE_TMP_SECONDS + 60)
+    derived.prune("derived")
+    assert not dead.exists() and live.exists()
+
+
+def test_hyperscan_databases_of_other_rule_sets_are_pruned(
+    fresh_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hyperscan = pytest.importorskip("hyperscan")
+    from paywall_cut import prefilter
+
+    monkeypatch.setattr(derived, "KEEP", 2)
+    names = []
+    for age, word in enumerate(("alpha", "bravo", "charlie", "delta")):
+        before = set(fresh_store.glob("hs-*.db"))
+        prefilter._compiled(hyperscan, [word.encode()])
+        (new,) = set(fresh_store.glob("hs-*.db")) - before
+        _age(new, 1000 - 100 * age)  # alpha the least recently used
+        names.append(new.name)
+    left = {p.name for p in fresh_store.glob("hs-*.db")}
+    assert left == set(names[2:])  # the two most recently used
+    # loading a database marks it used: charlie now outlives delta
+    prefilter._compiled(hyperscan, [b"charlie"])
+    prefilter._compiled(hyperscan, [b"echo"])
+    left = {p.name for p in fresh_store.glob("hs-*.db")}
+    assert names[2] in left and names[3] not in left and len(left) == 2

@@ -9,7 +9,10 @@ folder (``cache_dir()``), named by a hash of that code and version: a change to 
 them starts a new file, and a pattern never seen before is simply derived again.
 
 A missing, unreadable or corrupt cache file is ignored; a read-only cache folder means no
-cache, never an error.
+cache, never an error. The folder does not grow without end: every rule set (a user
+editing their own rules makes a new one each time) writes its own files, so when a file is
+written, the files of its kind beyond the ``KEEP`` most recently used are removed (``prune``),
+and a file is marked as used (``touch``) each time it is read.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import hashlib
 import json
 import os
 import sys
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -32,6 +36,43 @@ def cache_dir() -> Path:
         return Path(env)
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "paywall-cut"
+
+
+# cache files of one kind (derived data, hyperscan databases) kept: the most recently used
+KEEP = 8
+# a temporary file this old was left by a process that died while writing it
+STALE_TMP_SECONDS = 3600.0
+
+
+def touch(path: Path) -> None:
+    """Mark a cache file as just used, so that ``prune`` keeps it (no error if it cannot)."""
+    try:
+        os.utime(path)
+    except OSError:
+        pass
+
+
+def prune(kind: str, keep: int | None = None) -> None:
+    """Remove the cache files named ``{kind}-*`` beyond the ``keep`` (default ``KEEP``)
+    most recently used,
+    and temporary files of that kind left by processes that died while writing them.
+
+    A file removed while another process still uses it costs that process nothing (it has
+    read it); a later run with that rule set derives or compiles it again.
+    """
+    keep = KEEP if keep is None else keep
+    try:
+        entries = [(p.stat().st_mtime, p) for p in cache_dir().glob(f"{kind}-*")]
+    except OSError:
+        return
+    now = time.time()
+    files = sorted((e for e in entries if not e[1].name.endswith(".tmp")), reverse=True)
+    stale = [p for m, p in entries if p.name.endswith(".tmp") and now - m > STALE_TMP_SECONDS]
+    for path in [p for _m, p in files[keep:]] + stale:
+        try:
+            path.unlink()
+        except OSError:  # gone already, or a read-only folder
+            pass
 
 
 @dataclass(frozen=True)
@@ -58,7 +99,9 @@ class _Store:
     def load(self) -> None:
         self.loaded = True
         try:
-            data = json.loads(self.path().read_text(encoding="utf-8"))
+            path = self.path()
+            data = json.loads(path.read_text(encoding="utf-8"))
+            touch(path)
             for p, (bounded, lits, sets) in data["patterns"].items():
                 if not (
                     isinstance(p, str)
@@ -98,6 +141,7 @@ class _Store:
             tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
             os.replace(tmp, path)
             self.dirty = False
+            prune("derived")
         except OSError:  # a read-only cache folder: no cache, still correct
             pass
 
