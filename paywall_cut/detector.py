@@ -2,8 +2,9 @@
 
 1. **split**  - the text becomes a :class:`Document` of lines (byte-exact).
 2. **scan**   - the prefilter finds the lines that some rule pattern may match (hyperscan,
-                or trigger words in pure Python); a document with none is returned
-                unchanged at this point.
+                or trigger words in pure Python) in the words a reader sees (Markdown
+                links and emphasis read as their text, see ``markdown.py``); a document
+                with none is returned unchanged at this point.
 3. **evidence** - candidate lines are matched against the rules; lines near a hit get
                 shape features; every non-blank line gets the editorial prior.
 4. **decide** - the Viterbi decision over the sequence, anchors, blank lines, boundary
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 from .decide import KEEP_SCORE, DecideParams, Decision, decide
 from .document import Document
 from .evidence import EvidenceParams, EvidenceReader, ExtraEvidence, LineEvidence
+from .markdown import visible_lines
 from .prefilter import make_scanner, needs_fold
 from .result import Cut, HitReport, LineReport, Result, preview
 from .rules import RuleSet, fold, load_rules
@@ -101,8 +103,11 @@ class Detector:
         With ``min_anchor``, a document where no line has that much anchor evidence gets
         no evidence at all (the decision keeps every line of it either way).
         """
-        lines = doc.lines
-        joined = "\n".join(lines)
+        raw = doc.lines  # what is kept or cut, and what the user's keep patterns see
+        joined = "\n".join(raw)
+        lines = visible_lines(raw, joined)  # what the rules and shape features read
+        if lines is not raw:
+            joined = "\n".join(lines)
         if needs_fold(joined):
             joined = fold(joined)
         candidates = self.scanner.scan(joined)
@@ -110,17 +115,18 @@ class Detector:
         if not candidates and not extra:
             return {}, {}
         reader = self.reader
+        keep = self._keep
         evidence: dict[int, LineEvidence] = {}
         for i, targets in candidates.items():
-            line = lines[i]
-            if self._keep is not None and self._keep.search(line):
+            if keep is not None and keep.search(raw[i]):
                 continue
+            line = lines[i]
             ev = LineEvidence(i, len(line.strip()))
             reader.rule_hits(line, targets, ev)
             if ev.hits:
                 evidence[i] = ev
         for i, e in extra.items():  # evidence from outside the text (HTML: the DOM)
-            if self._keep is not None and self._keep.search(lines[i]):
+            if keep is not None and keep.search(raw[i]):
                 continue
             ev = evidence.setdefault(i, LineEvidence(i, len(lines[i].strip())))
             ev.extra, ev.extra_anchor = e.score, e.anchor
@@ -155,7 +161,7 @@ class Detector:
                 ev.prior = prior(ev.length)
                 ev.ceiling = reader.p.no_hit_ceiling
                 xs[i] = ev.x
-            if self._keep is not None and self._keep.search(lines[i]):
+            if keep is not None and keep.search(raw[i]):
                 xs[i] = KEEP_SCORE  # a line the user declared editorial is never cut
         return evidence, xs
 
