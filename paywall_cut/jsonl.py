@@ -142,22 +142,14 @@ def clean_lines(
         bom = b""
         if number == 1 and body.startswith(_BOM):
             bom, body = _BOM, body[len(_BOM) :]
-        try:
-            record = json.loads(body)
-        except UnicodeDecodeError as e:
-            raise JsonlError(number, f"not UTF-8 ({e.reason} at byte {e.start})") from None
-        except ValueError as e:
-            reason = getattr(e, "msg", str(e))
-            column = getattr(e, "colno", None)
-            at = f" (column {column})" if column else ""
-            raise JsonlError(number, f"not JSON: {reason}{at}") from None
+        record = parse_line(body, number)
         stats.records += 1
-        problem = _problem(record, name)
-        if problem:
+        why = problem(record, name)
+        if why:
             stats.skipped += 1
-            stats.warnings.append((number, problem))
+            stats.warnings.append((number, why))
             if details:
-                stats.records_detail.append(_detail(record, number, "skipped", reason=problem))
+                stats.records_detail.append(_detail(record, number, "skipped", reason=why))
             yield line
             continue
         result = detector.cut(record[name])
@@ -188,7 +180,22 @@ def clean_lines(
         yield bom + _dumps(record, body) + ending
 
 
-def _problem(record: Any, name: str) -> str | None:
+def parse_line(body: bytes, number: int) -> Any:
+    """The JSON value of one line (without its ending and BOM); :class:`JsonlError` when it
+    is not JSON or not UTF-8 (``number``: its 1-based line in the file)."""
+    try:
+        return json.loads(body)
+    except UnicodeDecodeError as e:
+        raise JsonlError(number, f"not UTF-8 ({e.reason} at byte {e.start})") from None
+    except ValueError as e:
+        reason = getattr(e, "msg", str(e))
+        column = getattr(e, "colno", None)
+        at = f" (column {column})" if column else ""
+        raise JsonlError(number, f"not JSON: {reason}{at}") from None
+
+
+def problem(record: Any, name: str) -> str | None:
+    """Why a record's text field cannot be cleaned (not an object, no such string field)."""
     if not isinstance(record, dict):
         return f"record is a JSON {type(record).__name__}, not an object; kept unchanged"
     if name not in record:

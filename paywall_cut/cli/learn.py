@@ -62,11 +62,16 @@ class _Warnings:
     def __call__(self, message: str) -> None:
         self.count += 1
         if not self.quiet and self.count <= MAX_WARNINGS:
-            self.console.print(f"warning: {message}", markup=False, highlight=False)
+            self.console.print(f"warning: {message}", markup=False, highlight=False, soft_wrap=True)
 
     def close(self) -> None:
         if not self.quiet and self.count > MAX_WARNINGS:
             self.console.print(f"... and {self.count - MAX_WARNINGS} more warnings", markup=False)
+
+
+def _error(message: str) -> None:
+    """An input that could not be read: always shown (also with -q), and exit 2."""
+    stderr_console().print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
 
 
 def _summary(report: LearnReport, where: str) -> str:
@@ -196,7 +201,9 @@ def learn_command(
     file as comments. Use the file with `extend-rules` or `clean --learn`.
 
     Exit code 0; 2 on a usage error, when no document is found, or when an input could
-    not be read (reported; the rule file is written all the same).
+    not be read: a file or folder that cannot be read, broken gzip, a JSONL line that is
+    not JSON (each reported; the rule file of the rest is written all the same). A JSONL
+    record without the text field is left out with a warning, as clean keeps it.
     """
     if not re.fullmatch(r"[A-Z]{2,4}", prefix):
         fail("--prefix must be 2-4 capital letters, such as LRN or SITE")
@@ -221,7 +228,7 @@ def learn_command(
     check_writable("--output", output)  # found out now, not after the mining run
     check_writable("--report", report_path)
     warnings = _Warnings(quiet)
-    report = learn(paths, detector, options, warn=warnings)
+    report = learn(paths, detector, options, warn=warnings, error=_error)
     warnings.close()
     if report.documents == 0:
         fail(f"no documents found under {', '.join(paths)} (see --field and --include)")

@@ -140,20 +140,29 @@ def learn(
     detector: Detector,
     options: LearnOptions | None = None,
     warn: Callable[[str], None] | None = None,
+    error: Callable[[str], None] | None = None,
 ) -> LearnReport:
-    """Learn site rules from the corpus under ``paths`` (see the module doc)."""
+    """Learn site rules from the corpus under ``paths`` (see the module doc).
+
+    ``warn`` is told of records left out (no text field); ``error`` (default: ``warn``) of
+    each input that could not be read, which also goes to ``report.failed``."""
     options = options or LearnOptions()
     report = LearnReport()
     messages: list[str] = []
     warn = warn or messages.append
+    tell = error or warn
+
+    def failed(message: str) -> None:
+        report.failed.append(message)
+        tell(message)
+
     counter = LineCounter(
         width=options.sketch_width, capacity=options.table_size, min_df=options.min_df
     )
-    works = read_corpus(paths, options, warn)
+    works = read_corpus(paths, options, warn, failed)
     for source, doc_id, seen in observed(works, detector, options.jobs, options.max_line):
         if isinstance(seen, str):  # the document could not be read
-            report.failed.append(seen)
-            warn(seen)
+            failed(seen)
             continue
         lines, article = seen
         counter.add(source, doc_id, lines, article)

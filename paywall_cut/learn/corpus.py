@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import codecs
 import gzip
-import json
 import os
 import sys
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any
@@ -15,6 +16,7 @@ from ..batch.walk import Walker
 from ..detector import Detector, Settings
 from ..files import InputError, decode, read_source
 from ..formats import detect_format, gunzip, strip_gz
+from ..jsonl import JsonlError, parse_line, problem
 from ..rules import RuleSet
 from .lines import Observed, observe
 from .options import MAX_LINE, LearnOptions
@@ -47,46 +49,64 @@ def _container(path: str, rel: str, is_jsonl: bool, depth: int) -> str:
 
 
 def read_corpus(
-    paths: Sequence[str], options: LearnOptions, warn: Callable[[str], None]
+    paths: Sequence[str],
+    options: LearnOptions,
+    warn: Callable[[str], None],
+    fail: Callable[[str], None] | None = None,
 ) -> Iterator[Work]:
-    """Every document under ``paths``, with its source and id (see the module doc)."""
+    """Every document under ``paths``, with its source and id (see the module doc).
+
+    An input that cannot be read (a folder that cannot be listed, an unreadable file,
+    broken gzip, a JSONL line that is not JSON) goes to ``fail``, as ``clean`` counts it
+    as failed; a JSONL record without the text field goes to ``warn``, as ``clean`` keeps
+    it unchanged with a warning."""
+    fail = fail or warn
     walker = Walker(options.include, options.exclude, skip_dirs=options.skip_dirs)
     for path in paths:
         for entry in walker.walk([path]):
             if entry.kind == "skip":
                 continue
             if entry.kind == "fail":
-                warn(entry.reason or entry.source)
+                fail(entry.reason or entry.source)
                 continue
             container = _container(path, entry.rel, entry.kind == "jsonl", options.source_depth)
             if entry.kind == "jsonl":
-                yield from _records(entry.source, container, options, warn)
+                yield from _records(entry.source, container, options, warn, fail)
                 continue
             try:
                 data = read_source(entry.source)
             except InputError as e:
-                warn(str(e))
+                fail(str(e))
                 continue
             yield container, entry.source, data, entry.rel
 
 
 def _records(
-    path: str, container: str, options: LearnOptions, warn: Callable[[str], None]
+    path: str,
+    container: str,
+    options: LearnOptions,
+    warn: Callable[[str], None],
+    fail: Callable[[str], None],
 ) -> Iterator[Work]:
     opener = gzip.open if path.lower().endswith(".gz") else open
-    bad = 0
+    invalid: list[str] = []  # lines that are not JSON: the first one's message
+    skipped: list[tuple[int, str]] = []  # records without the text field
     try:
         with opener(path, "rb") as fh:
             for number, line in enumerate(fh, 1):
-                if not line.strip():
+                body = line.rstrip(b"\r\n")
+                if not body.strip():
                     continue
+                if number == 1 and body.startswith(codecs.BOM_UTF8):
+                    body = body[len(codecs.BOM_UTF8) :]
                 try:
-                    record = json.loads(line)
-                except ValueError:
-                    bad += 1
+                    record = parse_line(body, number)
+                except JsonlError as e:
+                    invalid.append(f"{path}:{e.line}: {e.reason}")
                     continue
-                if not isinstance(record, dict) or not isinstance(record.get(options.field), str):
-                    bad += 1
+                why = problem(record, options.field)
+                if why:
+                    skipped.append((number, why))
                     continue
                 source = container
                 if options.source_key is not None:
@@ -95,10 +115,17 @@ def _records(
                 rid = record.get(options.id_key)
                 doc_id = str(rid) if isinstance(rid, (str, int)) else f"{path}:{number}"
                 yield source, doc_id, record[options.field], path
-    except (OSError, EOFError) as e:
-        warn(f"{path}: cannot read: {e}")
-    if bad:
-        warn(f"{path}: {bad} lines skipped (not a JSON object with a string {options.field!r})")
+    except (OSError, EOFError, zlib.error) as e:
+        # the message clean gives for the same file (formats.gunzip)
+        what = "not valid gzip" if opener is gzip.open else "cannot read"
+        fail(f"{path}: {what}: {getattr(e, 'strerror', None) or e}")
+    if invalid:
+        more = f" (and {len(invalid) - 1} more lines that are not JSON)" if len(invalid) > 1 else ""
+        fail(invalid[0] + more)
+    if skipped:
+        (first, why), n = skipped[0], len(skipped)
+        records = "1 record" if n == 1 else f"{n} records"
+        warn(f"{path}: {records} not learned from: line {first}: {why.split(';')[0]}")
 
 
 # -- observing in worker processes ------------------------------------------------------
