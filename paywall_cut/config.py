@@ -83,6 +83,10 @@ def _strings(value: Any) -> tuple[str, ...]:
 
 def _languages(value: Any) -> tuple[str, ...]:
     langs = _strings(value)
+    if not langs:  # "none" or "all"? Neither is what every reader of the file would think
+        raise ValueError(
+            "is empty: name the built-in packs to load, or leave the key out to load them all"
+        )
     have = builtin_langs()
     for lang in langs:
         if lang not in have:

@@ -83,3 +83,16 @@ def test_learn_keeps_records_without_the_field_as_warnings_like_clean(tmp_path: 
     r = run("learn", str(src), "-o", str(tmp_path / "site.toml"))
     assert r.exit_code == 0, r.output  # clean: a record without the field is kept, exit 0
     assert "warning:" in r.stderr and "1 record" in r.stderr
+
+
+# -- 2. languages = [] -----------------------------------------------------------------------
+
+
+def test_an_empty_languages_list_is_refused(tmp_path: Path) -> None:
+    conf = tmp_path / ".paywall-cut.toml"
+    conf.write_text("languages = []\n", encoding="utf-8")
+    for args in (["--config", str(conf), "config"], ["--isolated", "--set", "languages=[]"]):
+        r = run(*args, "cut", str(SEED)) if "--set" in args else run(*args)
+        assert r.exit_code == 2, r.output  # was: every pack loaded, and `config` showed []
+        assert r.stderr.count("\n") == 1 and "languages" in r.stderr
+        assert "leave the key out" in r.stderr and r.stdout == ""
