@@ -96,3 +96,28 @@ def test_an_empty_languages_list_is_refused(tmp_path: Path) -> None:
         assert r.exit_code == 2, r.output  # was: every pack loaded, and `config` showed []
         assert r.stderr.count("\n") == 1 and "languages" in r.stderr
         assert "leave the key out" in r.stderr and r.stdout == ""
+
+
+# -- 3. empty field names ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["clean", "{src}", "--dry-run", "--report-field", ""],
+        ["clean", "{src}", "--dry-run", "--field", ""],
+        ["clean", "{src}", "--dry-run", "--learn", "--source-key", ""],
+        ["cut", "{src}", "--field", ""],
+        ["check", "{src}", "--field", ""],
+        ["learn", "{src}", "-o", "-", "--field", ""],
+        ["learn", "{src}", "-o", "-", "--source-key", ""],
+        ["learn", "{src}", "-o", "-", "--id-key", ""],
+    ],
+)
+def test_empty_field_names_are_refused(tmp_path: Path, args: list[str]) -> None:
+    src = _jsonl(tmp_path / "c.jsonl", {"text": PAGE})
+    r = run(*(a.format(src=src) for a in args))
+    assert r.exit_code == 2, r.output
+    assert r.stdout == "" and "Traceback" not in r.stderr
+    assert "must not be empty" in r.stderr
+    assert src.read_text(encoding="utf-8") == json.dumps({"text": PAGE}) + "\n"

@@ -151,12 +151,21 @@ def no_text_field_message(field: str) -> str:
     return f"no JSONL record has a string field {field!r} (see --field)"
 
 
+def field_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Callback of every option that names a JSON field: an empty name is refused (one
+    line, exit 2); ``--field ''`` read no record, ``--report-field ''`` wrote a key ``""``."""
+    if value == "":
+        fail(f"{param.opts[-1]}: the field name must not be empty")
+    return value
+
+
 # the JSON Lines text field of cut and check (clean's own option says what it cleans)
 text_field_option = click.option(
     "--field",
     "text_field",
     default="text",
     show_default=True,
+    callback=field_name,
     help="JSON Lines: the text field of each record.",
 )
 

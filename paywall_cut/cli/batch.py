@@ -21,6 +21,7 @@ from . import (
     config_options,
     current_config,
     fail,
+    field_name,
     make_detector,
     no_text_field,
     no_text_field_message,
@@ -59,9 +60,19 @@ def _codec(option: str, name: str | None) -> str | None:
 )
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip matching files and folders.")
 @click.option(
-    "--field", default="text", show_default=True, metavar="NAME", help="JSONL: the field to clean."
+    "--field",
+    default="text",
+    show_default=True,
+    metavar="NAME",
+    callback=field_name,
+    help="JSONL: the field to clean.",
 )
-@click.option("--report-field", metavar="NAME", help="JSONL: add each record's report as NAME.")
+@click.option(
+    "--report-field",
+    metavar="NAME",
+    callback=field_name,
+    help="JSONL: add each record's report as NAME.",
+)
 @click.option("--drop-empty", is_flag=True, help="JSONL: drop records whose text was all cut.")
 @click.option(
     "-j",

@@ -35,6 +35,7 @@ from . import (
     config_options,
     current_config,
     fail,
+    field_name,
     make_detector,
     stderr_console,
     worker_count,
@@ -102,10 +103,13 @@ def _check_paths(paths: Sequence[str]) -> None:
     metavar="FILE.toml",
     help="Write the learned rule file here ('-': stdout).",
 )
-@click.option("--field", default="text", show_default=True, help="JSONL: the text field.")
+@click.option(
+    "--field", default="text", show_default=True, callback=field_name, help="JSONL: the text field."
+)
 @click.option(
     "--source-key",
     metavar="NAME",
+    callback=field_name,
     help="JSONL: the record field naming its source (a URL counts by its host). "
     "Default: the record's file.",
 )
@@ -116,7 +120,13 @@ def _check_paths(paths: Sequence[str]) -> None:
     show_default=True,
     help="Folder levels under PATH that name a file's source (0: PATH itself).",
 )
-@click.option("--id-key", default="id", show_default=True, help="JSONL: the record's id field.")
+@click.option(
+    "--id-key",
+    default="id",
+    show_default=True,
+    callback=field_name,
+    help="JSONL: the record's id field.",
+)
 @click.option("--include", multiple=True, metavar="GLOB", help="Read only matching files.")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip matching files and folders.")
 @click.option(
@@ -260,6 +270,8 @@ _LEARN = "paywall_cut.learn_args"
 
 
 def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    if param.name == "source_key":
+        field_name(ctx, param, value)
     if value not in (None, False):
         ctx.meta.setdefault(_LEARN, {})[param.name] = value
 
