@@ -17,16 +17,17 @@ The module has no I/O and no dependency on the command line, rich or the file la
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from .decide import KEEP_SCORE, DecideParams, Decision, decide
+from .decide import KEEP_SCORE, DecideParams, Decision, Region, decide
 from .document import Document
 from .evidence import EvidenceParams, EvidenceReader, ExtraEvidence, LineEvidence
 from .markdown import visible_lines
 from .prefilter import make_scanner, needs_fold
 from .result import Cut, HitReport, LineReport, Result, preview
 from .rules import RuleSet, fold, load_rules
+from .unwrap import join, paragraphs
 
 
 @dataclass(frozen=True)
@@ -74,36 +75,43 @@ class Detector:
 
         Hooks for callers that know more than the text (``html.py``), both absent for
         plain text: ``extra`` adds evidence to lines (0-based index -> ExtraEvidence, see
-        ``evidence.py``; a zero score is ignored), ``decide_params`` replaces the settings'
-        decision parameters for this document.
+        ``evidence.py``; a zero score is ignored) and says the lines are blocks, never
+        hard-wrapped paragraphs (see ``unwrap.py``); ``decide_params`` replaces the
+        settings' decision parameters for this document.
         """
         if not isinstance(text, str):
             kind = type(text).__name__
             raise TypeError(f"cut() takes text (str), not {kind}; decode bytes first")
         doc = Document.from_text(text)
         params = decide_params or self.settings.decide
+        # hard-wrapped text is read by paragraphs (see unwrap.py); HTML blocks never wrap
+        groups = paragraphs(doc.lines) if extra is None else None
+        lines = doc.lines if groups is None else [join(doc.lines, g) for g in groups]
         # without an explanation to give, a document with no line strong enough to anchor a
         # region is decided at once: nothing can be cut (see decide.decide)
-        evidence, xs = self.evidence(doc, extra, min_anchor=None if explain else params.anchor)
+        evidence, xs = self.evidence(lines, extra, min_anchor=None if explain else params.anchor)
         if not xs and not explain:
             return _untouched(text, doc)
-        decision = decide(doc.lines, evidence, xs, params)
+        decision = decide(lines, evidence, xs, params)
+        if groups is not None:
+            evidence, xs, decision = _physical(groups, doc.lines, evidence, xs, decision)
         return self._result(doc, evidence, xs, decision, explain)
 
     # -- stages ------------------------------------------------------------------
 
     def evidence(
         self,
-        doc: Document,
+        raw: Sequence[str],
         extra: Mapping[int, ExtraEvidence] | None = None,
         min_anchor: float | None = None,
     ) -> tuple[dict[int, LineEvidence], dict[int, float]]:
         """Evidence of the candidate lines, and ``x`` of every non-blank line (when any).
 
-        With ``min_anchor``, a document where no line has that much anchor evidence gets
-        no evidence at all (the decision keeps every line of it either way).
+        ``raw`` are the document's lines as written (or its logical lines, when it is
+        hard-wrapped); the user's keep patterns see them. With ``min_anchor``, a document
+        where no line has that much anchor evidence gets no evidence at all (the decision
+        keeps every line of it either way).
         """
-        raw = doc.lines  # what is kept or cut, and what the user's keep patterns see
         joined = "\n".join(raw)
         lines = visible_lines(raw, joined)  # what the rules and shape features read
         if lines is not raw:
@@ -262,6 +270,47 @@ class Detector:
                 hits,
                 tuple(ev.notes),
             )
+
+
+def _physical(
+    groups: list[list[int]],
+    lines: Sequence[str],
+    evidence: dict[int, LineEvidence],
+    xs: dict[int, float],
+    decision: Decision,
+) -> tuple[dict[int, LineEvidence], dict[int, float], Decision]:
+    """Evidence and decision over logical lines (wrapped paragraphs joined), restated over
+    the physical lines: every line of a paragraph shares its decision; the paragraph's
+    evidence stands on its first line, and each further line notes what it continues."""
+    phys_evidence: dict[int, LineEvidence] = {}
+    phys_xs: dict[int, float] = {}
+    for k, group in enumerate(groups):
+        first = group[0]
+        if k in evidence:
+            phys_evidence[first] = evidence[k]
+            evidence[k].index = first
+        if k in xs:
+            phys_xs[first] = xs[k]
+        for j in group[1:]:
+            ev = phys_evidence[j] = LineEvidence(j, len(lines[j].strip()))
+            ev.notes.append(f"continues line {first + 1}")
+            phys_xs[j] = 0.0
+
+    def region(r: Region) -> Region:
+        return Region(
+            groups[r.first][0], groups[r.last][-1], [j for k in r.lines for j in groups[k]]
+        )
+
+    regions = [region(r) for r in decision.regions]
+    tail = regions[decision.regions.index(decision.tail)] if decision.tail else None
+    keep = [decision.keep[k] for k, group in enumerate(groups) for _ in group]
+    return (
+        phys_evidence,
+        phys_xs,
+        Decision(
+            keep, regions, tail, decision.position, decision.truncated, decision.truncation_reason
+        ),
+    )
 
 
 def _untouched(text: str, doc: Document) -> Result:
