@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -121,3 +125,59 @@ def test_empty_field_names_are_refused(tmp_path: Path, args: list[str]) -> None:
     assert r.stdout == "" and "Traceback" not in r.stderr
     assert "must not be empty" in r.stderr
     assert src.read_text(encoding="utf-8") == json.dumps({"text": PAGE}) + "\n"
+
+
+# -- 4. a killed --in-place run on one file ----------------------------------------------------
+
+
+def test_a_killed_in_place_run_on_one_file_is_swept_by_the_next(tmp_path: Path) -> None:
+    src = _jsonl(tmp_path / "big.jsonl", *({"id": i, "text": PAGE} for i in range(8000)))
+    before = src.read_bytes()
+    cmd = [sys.executable, "-m", "paywall_cut", "clean", str(src), "--in-place", "--jobs", "1"]
+    proc = subprocess.Popen(
+        [*cmd, "--no-progress"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=_env(tmp_path),
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not list(tmp_path.glob(".big.jsonl.*.pwc-tmp")):  # the work has started
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.02)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=60)
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    assert src.read_bytes() == before  # killed: the original is intact
+    assert list(tmp_path.glob(".big.jsonl.*.pwc-tmp"))  # and the temporary file is left
+    out = subprocess.run(
+        [*cmd, "--no-progress", "--summary-json", "-"],
+        capture_output=True,
+        env=_env(tmp_path),
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr.decode()
+    assert not list(tmp_path.glob(".*.pwc-tmp"))  # swept, as in a folder
+    assert json.loads(out.stdout)["files"]["stale_temporaries_removed"] == 1
+    assert json.loads(src.read_text(encoding="utf-8").splitlines()[0])["text"] == ARTICLE
+
+
+def test_a_stale_temporary_beside_a_named_file_is_swept_only_for_that_file(
+    tmp_path: Path,
+) -> None:
+    src = tmp_path / "a.txt"
+    src.write_text(PAGE, encoding="utf-8")
+    mine = tmp_path / ".a.txt.abcd1234.pwc-tmp"
+    other = tmp_path / ".b.txt.abcd1234.pwc-tmp"  # another file's: not this run's business
+    for p in (mine, other):
+        p.write_text("half", encoding="utf-8")
+    r = run("clean", str(src), "--in-place", "--summary-json", "-", "-q")
+    assert r.exit_code == 0, r.output
+    assert not mine.exists() and other.exists()
+    assert json.loads(r.stdout)["files"]["stale_temporaries_removed"] == 1
+    assert src.read_text(encoding="utf-8") == ARTICLE

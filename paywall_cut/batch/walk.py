@@ -17,7 +17,8 @@ Rules, in the order they apply:
   suffix is a known format (optionally followed by ``.gz``); other files are skipped
   and counted, as are sockets, pipes and devices;
 - temporary files left by an interrupted run (``.NAME.XXXXXXXX.pwc-tmp``) are reported
-  as such (and removed by ``--in-place`` runs, which are the ones that made them).
+  as such (and removed by ``--in-place`` runs, which are the ones that made them): those
+  met in a walked folder, and those of a file named as a PATH, beside it.
 
 Globs: a glob without ``/`` matches a file or folder name anywhere; a glob with ``/``
 matches the path relative to the input folder; ``*`` and ``?`` do not cross ``/``,
@@ -32,10 +33,11 @@ import stat
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from ..files import is_temp_name
+from ..files import TEMP_SUFFIX, is_temp_name
 from ..formats import TEXT_SUFFIXES
 from ..jsonl import JSONL_SUFFIXES
 
+_TEMP_TAIL = re.compile(r"[a-z0-9_]{8}" + re.escape(TEMP_SUFFIX))  # after ".NAME."
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 FORMAT_SUFFIXES = tuple(dict.fromkeys(TEXT_SUFFIXES + HTML_SUFFIXES + JSONL_SUFFIXES))
 SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
@@ -141,6 +143,7 @@ class Walker:
         self._skip_files = {os.path.realpath(p) for p in skip_files}
 
     def walk(self, paths: Sequence[str]) -> Iterator[Entry]:
+        temps: dict[str, list[str]] = {}  # folder of named files -> its temporary files
         for path in paths:
             st = os.stat(path)  # the caller checked that it exists
             if stat.S_ISDIR(st.st_mode):
@@ -150,7 +153,30 @@ class Walker:
                 real = os.path.realpath(path)
                 if real in self._skip_files:
                     continue
+                if self.in_place:
+                    yield from self._stale_beside(path, name, temps)
                 yield self._file(path, name, real, st, named=True)
+
+    def _stale_beside(self, path: str, name: str, temps: dict[str, list[str]]) -> Iterator[Entry]:
+        """The temporary files that a killed in-place write of the named file ``path`` left
+        beside it (``.NAME.XXXXXXXX.pwc-tmp``; a walked folder reports all of its own).
+        Each folder is listed once per walk, before any file named in it is written."""
+        folder = os.path.dirname(path)
+        key = os.path.realpath(folder or ".")
+        if key not in temps:
+            try:
+                with os.scandir(key) as it:
+                    temps[key] = [e.name for e in it if is_temp_name(e.name)]
+            except OSError:
+                temps[key] = []
+        prefix = f".{name}."
+        for temp in temps[key]:
+            if temp.startswith(prefix) and _TEMP_TAIL.fullmatch(temp[len(prefix) :]):
+                source = os.path.join(folder, temp)
+                reason = "temporary file of an interrupted run"
+                yield Entry(
+                    source, temp, os.path.join(key, temp), "skip", reason=reason, stale=True
+                )
 
     # -- internals --------------------------------------------------------------------
 
