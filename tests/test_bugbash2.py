@@ -181,3 +181,50 @@ def test_a_stale_temporary_beside_a_named_file_is_swept_only_for_that_file(
     assert not mine.exists() and other.exists()
     assert json.loads(r.stdout)["files"]["stale_temporaries_removed"] == 1
     assert src.read_text(encoding="utf-8") == ARTICLE
+
+
+# -- 5. a closed pipe ----------------------------------------------------------------------
+
+
+def _closed_pipe_run(tmp_path: Path, *args: str, read_first: bool) -> tuple[int, bytes]:
+    """Run paywall-cut with stdout on a real pipe whose reader goes away (as `| head -1`)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "paywall_cut", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_env(tmp_path),
+        cwd=tmp_path,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    if read_first:
+        proc.stdout.readline()
+    proc.stdout.close()
+    err = proc.stderr.read()
+    proc.wait(timeout=120)
+    return proc.returncode, err
+
+
+def test_a_closed_pipe_ends_quietly_with_141(tmp_path: Path) -> None:
+    big = tmp_path / "big.txt"
+    big.write_text("An article line that is long enough, said the editor.\n" * 200_000)
+    code, err = _closed_pipe_run(
+        tmp_path, "cut", str(big), "--report-file", "r.json", read_first=True
+    )
+    assert (code, err) == (141, b"")  # was exit 1, which check uses for "found something"
+    assert not list(tmp_path.glob("*.json")) and not list(tmp_path.glob(".*.pwc-tmp"))
+    corpus = _jsonl(tmp_path / "corpus.jsonl", *({"id": i, "text": PAGE} for i in range(2000)))
+    code, err = _closed_pipe_run(tmp_path, "cut", str(corpus), "--report", "none", read_first=True)
+    assert (code, err) == (141, b"")
+    code, err = _closed_pipe_run(tmp_path, "rules", read_first=False)  # rich
+    assert (code, err) == (141, b"")
+
+
+def test_a_closed_pipe_after_clean_in_place_leaves_every_file_whole(tmp_path: Path) -> None:
+    corpus = _jsonl(tmp_path / "corpus.jsonl", *({"id": i, "text": PAGE} for i in range(200)))
+    args = ("clean", str(corpus), "--in-place", "--summary-json", "-", "--manifest", "m.jsonl")
+    code, err = _closed_pipe_run(tmp_path, *args, read_first=False)
+    assert code == 141 and b"Traceback" not in err and b"Broken pipe" not in err
+    lines = corpus.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 200 and all(json.loads(x)["text"] == ARTICLE for x in lines)
+    assert len((tmp_path / "m.jsonl").read_text().splitlines()) == 1  # the manifest, whole
+    assert not list(tmp_path.glob(".*.pwc-tmp"))

@@ -16,7 +16,8 @@ Exit codes (shared by every command):
 - 0: success (for ``check``: nothing to cut)
 - 1: ``check`` found something to cut (or ``--fix`` changed a file)
 - 2: usage error, or an input that could not be processed
-- 130: interrupted (Ctrl-C)
+- 130: interrupted (Ctrl-C); ``clean``: 143 on SIGTERM
+- 141: stdout (or stderr) is a pipe whose reader went away (``| head``): no message
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from ..rules import RuleError
 
 EXIT_OK, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
 EXIT_INTERRUPTED = 130  # Ctrl-C (clean: SIGTERM gives 143)
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: the reader of stdout went away (| head)
 
 
 def fail(message: str) -> NoReturn:
@@ -71,6 +73,20 @@ def check_writable(option: str, path: str | None) -> None:
         fail(f"{option} {path}: No such file or directory")
     if not os.access(folder, os.W_OK):
         fail(f"{option} {path}: Permission denied")
+
+
+def write_stdout(data: bytes) -> None:
+    """Write ``data`` to stdout in full. A buffered write into a pipe can return short
+    without an error (the reader went away mid-write: ``| head``), which read as success;
+    the rest is written until it is all out or the write raises ``BrokenPipeError``."""
+    out = sys.stdout.buffer
+    view = memoryview(data)
+    while view:
+        n = out.write(view)
+        if not n:
+            raise BrokenPipeError(32, "Broken pipe")
+        view = view[n:]
+    out.flush()
 
 
 def write_file(path: str, data: bytes) -> None:
@@ -118,8 +134,22 @@ def worker_count(jobs: int) -> int:
     return jobs
 
 
+class PipeConsole(Console):
+    """A rich console whose closed pipe ends the command as any closed pipe does (exit
+    141, see :class:`_Group`): rich's own reaction is ``SystemExit(1)``, which ``check``
+    uses for "found something". Later prints are dropped."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+def stdout_console(**kwargs: Any) -> Console:
+    return PipeConsole(highlight=False, **kwargs)
+
+
 def stderr_console(force_terminal: bool | None = None) -> Console:
-    return Console(stderr=True, force_terminal=force_terminal, highlight=False)
+    return PipeConsole(stderr=True, force_terminal=force_terminal, highlight=False)
 
 
 # -- configuration: --config/--isolated/--set, accepted by the group and by commands ----
@@ -233,9 +263,26 @@ def make_detector() -> Detector:
         fail(str(e))
 
 
+def _quiet_after_broken_pipe() -> None:
+    """Point stdout and stderr at /dev/null: Python flushes them at exit, and a flush into
+    the closed pipe would print "Exception ignored ... BrokenPipeError" and exit 120."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            os.dup2(devnull, stream.fileno())
+        except (OSError, ValueError, AttributeError):  # not a real file (tests)
+            pass
+    os.close(devnull)
+
+
 class _Group(click.Group):
     """Ctrl-C ends any command with exit code 130 (click's default, "Aborted!" and exit 1,
-    would read as "check found something")."""
+    would read as "check found something").
+
+    A closed pipe (``paywall-cut cut big.txt | head -1``) ends it quietly with 141, the
+    status a shell shows for a tool killed by SIGPIPE (click's default was exit 1, again
+    "check found something"). What was written before stays: files are written atomically
+    and the batch manifest and run state are closed as on Ctrl-C."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -243,6 +290,9 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("paywall-cut: interrupted", err=True)
             sys.exit(EXIT_INTERRUPTED)
+        except BrokenPipeError:
+            _quiet_after_broken_pipe()
+            sys.exit(EXIT_BROKEN_PIPE)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 
 from .. import render
 from ..detector import Detector
@@ -25,8 +24,10 @@ from . import (
     no_text_field,
     no_text_field_message,
     stderr_console,
+    stdout_console,
     text_field_option,
     write_file,
+    write_stdout,
 )
 
 
@@ -91,9 +92,7 @@ def cut_cmd(
     records = processed.report.get("records")
     if processed.format == "jsonl" and no_text_field(records["total"], records["skipped"]):
         fail(f"{source}: {no_text_field_message(text_field)}")
-    out = sys.stdout.buffer
-    out.write(processed.data)
-    out.flush()
+    write_stdout(processed.data)
     report = processed.report
     if report_file:
         try:
@@ -171,7 +170,7 @@ def explain(source: str, as_json: bool, encoding: str | None, width: int) -> Non
         click.echo(json.dumps(data, ensure_ascii=False, indent=1))
         return
     # piped output gets a wide table so that no column is dropped
-    console = Console(highlight=False, width=None if sys.stdout.isatty() else 180)
+    console = stdout_console(width=None if sys.stdout.isatty() else 180)
     render.explain(console, result, width=width)
 
 
@@ -202,7 +201,7 @@ def rules(
     if as_json:
         click.echo(json.dumps([render.rule_dict(r) for r in chosen], ensure_ascii=False, indent=1))
         return
-    render.rules_table(Console(highlight=False), chosen)
+    render.rules_table(stdout_console(), chosen)
 
 
 @cli.command("eval")
@@ -231,4 +230,4 @@ def eval_cmd(cases: tuple[str, ...], show_misses: int, kind: str | None, as_json
         out["misses"] = [m.__dict__ for m in s.misses[:show_misses]]
         click.echo(json.dumps(out, ensure_ascii=False, indent=1))
         return
-    render.scores(Console(highlight=False), ", ".join(Path(c).name for c in cases), s, show_misses)
+    render.scores(stdout_console(), ", ".join(Path(c).name for c in cases), s, show_misses)
