@@ -228,3 +228,33 @@ def test_a_closed_pipe_after_clean_in_place_leaves_every_file_whole(tmp_path: Pa
     assert len(lines) == 200 and all(json.loads(x)["text"] == ARTICLE for x in lines)
     assert len((tmp_path / "m.jsonl").read_text().splitlines()) == 1  # the manifest, whole
     assert not list(tmp_path.glob(".*.pwc-tmp"))
+
+
+# -- 6. cut --report-file through the shared writer ------------------------------------------
+
+
+def test_cut_report_file_that_cannot_be_written_is_refused_before_any_output(
+    tmp_path: Path,
+) -> None:
+    target = tmp_path / "missing" / "r.json"
+    r = run("cut", str(SEED), "--report-file", str(target), "--report", "none")
+    assert r.exit_code == 2
+    assert r.stderr == f"paywall-cut: error: --report-file {target}: No such file or directory\n"
+    assert r.stdout == ""  # nothing half done: no output, then an error
+
+
+def test_report_files_share_one_cannot_write_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full(path: object, data: bytes) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("paywall_cut.files.atomic_write", full)
+    target = tmp_path / "r.json"
+    r = run("cut", str(SEED), "--report-file", str(target), "--report", "none")
+    assert r.exit_code == 2
+    message = f"--report-file {target}: cannot write: No space left on device"
+    assert r.stderr == f"paywall-cut: error: {message}\n"
+    r = run("clean", str(SEED), "--dry-run", "--summary-json", str(target), "-q")
+    assert r.exit_code == 2
+    assert f"--summary-json {target}: cannot write: No space left on device" in r.stderr

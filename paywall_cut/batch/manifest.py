@@ -38,7 +38,7 @@ class Manifest:
                     self._writer = atomic_writer(os.path.realpath(path))
                     self._fh = self._writer.__enter__()
             except OSError as e:
-                raise ManifestError(f"--manifest {path}: {e.strerror or e}") from None
+                raise ManifestError(f"--manifest {path}: cannot write: {e.strerror or e}") from None
 
     def write(self, line: dict[str, Any]) -> None:
         if self._fh is not None:

@@ -105,12 +105,17 @@ def write_file(path: str, data: bytes) -> None:
     atomic_write(os.path.realpath(path), data)
 
 
+def cannot_write(option: str, path: str, error: OSError) -> str:
+    """The one message for an output file that cannot be written, in every command."""
+    return f"{option} {path}: cannot write: {error.strerror or error}"
+
+
 def write_output(option: str, path: str, data: bytes) -> None:
     """:func:`write_file`, or exit 2 with one line if it cannot be written."""
     try:
         write_file(path, data)
     except OSError as e:
-        fail(f"{option} {path}: cannot write: {e.strerror or e}")
+        fail(cannot_write(option, path, e))
 
 
 # Workers are CPU-bound: more than a few per processor gain nothing and each one costs

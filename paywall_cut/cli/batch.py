@@ -16,6 +16,7 @@ from . import (
     EXIT_ERROR,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    cannot_write,
     check_writable,
     cli,
     config_options,
@@ -214,7 +215,7 @@ def clean(
                 write_file(summary_json, text.encode("utf-8"))
             except OSError as e:
                 console.print(
-                    f"error: --summary-json {summary_json}: {e.strerror or e}",
+                    f"error: {cannot_write('--summary-json', summary_json, e)}",
                     markup=False,
                     highlight=False,
                     soft_wrap=True,

@@ -18,6 +18,7 @@ from ..formats import GZIP_MAGIC, detect_format, gunzip, process, strip_gz
 from ..jsonl import JsonlOptions
 from ..rules import RuleError, load_rules
 from . import (
+    check_writable,
     cli,
     fail,
     make_detector,
@@ -26,7 +27,7 @@ from . import (
     stderr_console,
     stdout_console,
     text_field_option,
-    write_file,
+    write_output,
     write_stdout,
 )
 
@@ -73,6 +74,7 @@ def cut_cmd(
     evidence; the output is the kept text, or with --output-format html the same page
     without the cut elements.
     """
+    check_writable("--report-file", report_file)  # before any output, not after it
     detector = make_detector()
     if max_cut is not None:
         detector = Detector(detector.ruleset, replace(detector.settings, max_cut=max_cut))
@@ -95,10 +97,9 @@ def cut_cmd(
     write_stdout(processed.data)
     report = processed.report
     if report_file:
-        try:
-            write_file(report_file, (json.dumps(report, ensure_ascii=False) + "\n").encode())
-        except OSError as e:
-            fail(f"{report_file}: cannot write report: {e.strerror or e}")
+        write_output(
+            "--report-file", report_file, (json.dumps(report, ensure_ascii=False) + "\n").encode()
+        )
     if quiet or report_mode == "none":
         return
     if report_mode == "auto":
