@@ -258,3 +258,26 @@ def test_report_files_share_one_cannot_write_message(
     r = run("clean", str(SEED), "--dry-run", "--summary-json", str(target), "-q")
     assert r.exit_code == 2
     assert f"--summary-json {target}: cannot write: No space left on device" in r.stderr
+
+
+# -- hunt: found by the second bug bash ------------------------------------------------------
+
+
+def test_clean_in_place_with_its_manifest_inside_the_tree_keeps_the_manifest(
+    tmp_path: Path,
+) -> None:
+    """The walk met the manifest's own temporary file, took it for the litter of a killed
+    run and removed it: a traceback at the end and no manifest."""
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "a.txt").write_text(PAGE, encoding="utf-8")
+    manifest = tree / "manifest.jsonl"
+    r = run("clean", str(tree), "--in-place", "--manifest", str(manifest), "-q")
+    assert r.exit_code == 0, r.output
+    lines = [json.loads(x) for x in manifest.read_text(encoding="utf-8").splitlines()]
+    assert [(x["source"], x["status"]) for x in lines] == [(str(tree / "a.txt"), "cleaned")]
+    assert (tree / "a.txt").read_text(encoding="utf-8") == ARTICLE
+    assert not list(tree.glob(".*.pwc-tmp"))
+    r = run("clean", str(tree), "--out", str(tmp_path / "out"), "--manifest", str(manifest))
+    assert r.exit_code == 0, r.output
+    assert "pwc-tmp" not in manifest.read_text(encoding="utf-8")  # was listed as skipped

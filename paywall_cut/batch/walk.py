@@ -38,6 +38,7 @@ from ..formats import TEXT_SUFFIXES
 from ..jsonl import JSONL_SUFFIXES
 
 _TEMP_TAIL = re.compile(r"[a-z0-9_]{8}" + re.escape(TEMP_SUFFIX))  # after ".NAME."
+_OWN_TEMP = re.compile(r"\.(.+)\.[a-z0-9_]{8}" + re.escape(TEMP_SUFFIX))  # group 1: NAME
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 FORMAT_SUFFIXES = tuple(dict.fromkeys(TEXT_SUFFIXES + HTML_SUFFIXES + JSONL_SUFFIXES))
 SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
@@ -157,6 +158,16 @@ class Walker:
                     yield from self._stale_beside(path, name, temps)
                 yield self._file(path, name, real, st, named=True)
 
+    def _own_temp(self, name: str, real: str) -> bool:
+        """Is this the temporary file of one of the run's own outputs (the manifest being
+        written)? Taken for a killed run's, it was removed under the manifest's writer."""
+        if not self._skip_files or not is_temp_name(name):
+            return False
+        target = _OWN_TEMP.match(name)
+        return target is not None and (
+            os.path.join(os.path.dirname(real), target.group(1)) in self._skip_files
+        )
+
     def _stale_beside(self, path: str, name: str, temps: dict[str, list[str]]) -> Iterator[Entry]:
         """The temporary files that a killed in-place write of the named file ``path`` left
         beside it (``.NAME.XXXXXXXX.pwc-tmp``; a walked folder reports all of its own).
@@ -229,8 +240,8 @@ class Walker:
                             continue  # the --out folder inside the input is not walked
                         subfolders.append((source, rel + "/"))
                         continue
-                    if real in self._skip_files:
-                        continue  # our own manifest or state file
+                    if real in self._skip_files or self._own_temp(child.name, real):
+                        continue  # our own manifest or state file, or the manifest's temp
                     yield self._file(source, rel, real, child.stat(follow_symlinks=False), False)
                 except FileNotFoundError:
                     continue  # vanished while we looked: it was never there
