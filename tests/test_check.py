@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import paywall_cut.rules
 from paywall_cut.cli import cli
 from paywall_cut.cli.check import _data, _prop
 
@@ -248,6 +249,21 @@ def test_rules_check_invalid_file_is_one_line_exit_2(
     r = run("rules", "--check", path)
     assert r.exit_code == 2 and r.stdout == ""
     assert r.stderr.count("\n") == 1 and path in r.stderr and needle in r.stderr
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_rules_check_on_a_built_in_pack_in_place_checks_it_against_the_others(
+    tmp_path: Path, lang: str
+) -> None:
+    pack = Path(paywall_cut.rules.__file__).parent / f"{lang}.toml"
+    r = run("rules", "--check", str(pack))
+    assert r.exit_code == 0, r.output
+    assert "examples: all pass" in r.stdout
+    # a copy elsewhere is a user file: its ids clash with the built-in pack
+    copy = tmp_path / f"my-{lang}.toml"
+    copy.write_bytes(pack.read_bytes())
+    r = run("rules", "--check", str(copy))
+    assert r.exit_code == 2 and "is already defined" in r.stderr
 
 
 def test_rules_check_missing_file_exits_2(tmp_path: Path) -> None:

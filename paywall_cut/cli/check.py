@@ -28,7 +28,7 @@ from ..config import KEYS, Config, ConfigError
 from ..files import InputError, atomic_write, decode, read_source
 from ..formats import Processed, process
 from ..jsonl import JsonlOptions
-from ..rules import RuleError, load_file, load_rules
+from ..rules import RuleError, builtin_langs, builtin_pack, load_file, load_rules
 from . import (
     EXIT_ERROR,
     EXIT_FOUND,
@@ -428,7 +428,12 @@ def rule_file_failures(path: str) -> list[str]:
     built-in pack already uses.
     """
     ruleset = load_file(path)
-    load_rules(extra_files=[path])  # an id clash with a built-in rule is an error too
+    # an id clash with a built-in rule is an error too (a built-in pack checked in place
+    # is checked against the other packs)
+    own = builtin_pack(path)
+    others = [lang for lang in builtin_langs() if lang != own]
+    if others:
+        load_rules(others, extra_files=[path])
     failures = []
     for rule in ruleset.rules:
         for example in rule.positives:

@@ -480,6 +480,18 @@ def builtin_langs() -> list[str]:
     return sorted(p.name[:-5] for p in root.iterdir() if p.name.endswith(".toml"))
 
 
+def builtin_pack(path: str | Path) -> str | None:
+    """The language of the built-in pack that ``path`` is (checked in place), or None."""
+    try:
+        target = Path(path).resolve()
+        root = Path(str(resources.files(__package__))).resolve()
+    except (OSError, TypeError):  # no such path, or a package not on a file system
+        return None
+    if target.parent == root and target.suffix == ".toml" and target.is_file():
+        return target.stem
+    return None
+
+
 @lru_cache(maxsize=32)
 def _builtin(lang: str) -> RuleSet:
     root = resources.files(__package__)
