@@ -281,3 +281,28 @@ def test_clean_in_place_with_its_manifest_inside_the_tree_keeps_the_manifest(
     r = run("clean", str(tree), "--out", str(tmp_path / "out"), "--manifest", str(manifest))
     assert r.exit_code == 0, r.output
     assert "pwc-tmp" not in manifest.read_text(encoding="utf-8")  # was listed as skipped
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["cut", "{a}", "--report-file", "{a}"],
+        ["clean", "{a}", "--dry-run", "--manifest", "{a}"],
+        ["clean", "{a}", "--dry-run", "--summary-json", "{a}"],
+        ["clean", "{a}", "--in-place", "--state", "{a}"],
+        ["clean", "{a}", "--dry-run", "--learn", "--learn-rules", "{a}"],
+        ["learn", "{a}", "-o", "{a}"],
+        ["learn", "{a}", "-o", "-", "--report", "{link}"],
+    ],
+)
+def test_a_report_file_that_is_an_input_file_is_refused(tmp_path: Path, args: list[str]) -> None:
+    """The article was replaced by the report (cut --report-file a.txt), the manifest, the
+    summary, the run state or the learned rules."""
+    a = tmp_path / "a.txt"
+    a.write_text(PAGE, encoding="utf-8")
+    link = tmp_path / "link.txt"
+    link.symlink_to(a)
+    r = run(*(x.format(a=a, link=link) for x in args))
+    assert r.exit_code == 2, r.output
+    assert "is an input file" in r.stderr and r.stderr.count("\n") == 1
+    assert a.read_text(encoding="utf-8") == PAGE

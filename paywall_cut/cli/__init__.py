@@ -75,6 +75,21 @@ def check_writable(option: str, path: str | None) -> None:
         fail(f"{option} {path}: Permission denied")
 
 
+def not_an_input(option: str, path: str | None, inputs: tuple[str, ...] | list[str]) -> None:
+    """Exit 2 when an output file (a report, manifest, summary, state or rule file) is one
+    of the files named as inputs (``cut a.txt --report-file a.txt`` replaced the article
+    with its report). The same file by any name counts: a link, a hard link."""
+    if not path or path == "-":
+        return
+    for name in inputs:
+        try:
+            same = name != "-" and os.path.isfile(name) and os.path.samefile(path, name)
+        except OSError:  # the output does not exist yet
+            return
+        if same:
+            fail(f"{option} {path} is an input file; it would be overwritten")
+
+
 def write_stdout(data: bytes) -> None:
     """Write ``data`` to stdout in full. A buffered write into a pipe can return short
     without an error (the reader went away mid-write: ``| head``), which read as success;

@@ -26,6 +26,7 @@ from . import (
     make_detector,
     no_text_field,
     no_text_field_message,
+    not_an_input,
     stderr_console,
     worker_count,
     write_file,
@@ -160,6 +161,9 @@ def clean(
     if report_field is not None and report_field == field:
         fail("--report-field must differ from --field")
     check_writable("--summary-json", summary_json)  # found out now, not after the run
+    for option, path in (("--manifest", manifest), ("--summary-json", summary_json)):
+        not_an_input(option, path, paths)
+    not_an_input("--state", state, paths)
     # globs of the configuration file: --include replaces its include, excludes add up
     values = current_config().values
     options = BatchOptions(

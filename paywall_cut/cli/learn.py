@@ -37,6 +37,7 @@ from . import (
     fail,
     field_name,
     make_detector,
+    not_an_input,
     stderr_console,
     worker_count,
     write_output,
@@ -218,6 +219,8 @@ def learn_command(
     if not re.fullmatch(r"[A-Z]{2,4}", prefix):
         fail("--prefix must be 2-4 capital letters, such as LRN or SITE")
     _check_paths(paths)
+    not_an_input("--output", output, paths)
+    not_an_input("--report", report_path, paths)
     config = current_config()
     detector = make_detector()
     options = LearnOptions(
@@ -328,6 +331,7 @@ def with_learned(detector: Detector, batch: BatchOptions) -> Detector:
     )
     paths, quiet = batch.paths, batch.quiet
     check_writable("--learn-rules", args.get("learn_rules"))
+    not_an_input("--learn-rules", args.get("learn_rules"), batch.paths)
     warnings = _Warnings(quiet)
     report = learn(paths, detector, options, warn=warnings)
     warnings.close()

@@ -24,6 +24,7 @@ from . import (
     make_detector,
     no_text_field,
     no_text_field_message,
+    not_an_input,
     stderr_console,
     stdout_console,
     text_field_option,
@@ -75,6 +76,7 @@ def cut_cmd(
     without the cut elements.
     """
     check_writable("--report-file", report_file)  # before any output, not after it
+    not_an_input("--report-file", report_file, (source,))
     detector = make_detector()
     if max_cut is not None:
         detector = Detector(detector.ruleset, replace(detector.settings, max_cut=max_cut))
