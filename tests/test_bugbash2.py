@@ -306,3 +306,10 @@ def test_a_report_file_that_is_an_input_file_is_refused(tmp_path: Path, args: li
     assert r.exit_code == 2, r.output
     assert "is an input file" in r.stderr and r.stderr.count("\n") == 1
     assert a.read_text(encoding="utf-8") == PAGE
+
+
+def test_stdin_is_refused_by_the_commands_that_walk_files_with_a_hint() -> None:
+    for args in (["clean", "-", "--dry-run"], ["learn", "-", "-o", "-"]):
+        r = run(*args, input="Subscribe now.\n")
+        assert r.exit_code == 2
+        assert "reads files and folders, not stdin" in r.stderr  # was "-: no such file"

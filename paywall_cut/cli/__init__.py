@@ -90,6 +90,12 @@ def not_an_input(option: str, path: str | None, inputs: tuple[str, ...] | list[s
             fail(f"{option} {path} is an input file; it would be overwritten")
 
 
+def no_stdin(command: str, paths: tuple[str, ...]) -> None:
+    """``clean`` and ``learn`` walk files and folders; ``-`` is no file name there."""
+    if "-" in paths:
+        fail(f"{command} reads files and folders, not stdin ('-'); use 'paywall-cut cut -'")
+
+
 def write_stdout(data: bytes) -> None:
     """Write ``data`` to stdout in full. A buffered write into a pipe can return short
     without an error (the reader went away mid-write: ``| head``), which read as success;

@@ -24,6 +24,7 @@ from . import (
     fail,
     field_name,
     make_detector,
+    no_stdin,
     no_text_field,
     no_text_field_message,
     not_an_input,
@@ -160,6 +161,7 @@ def clean(
         fail("--copy-skipped goes with --out DIR")
     if report_field is not None and report_field == field:
         fail("--report-field must differ from --field")
+    no_stdin("clean", paths)
     check_writable("--summary-json", summary_json)  # found out now, not after the run
     for option, path in (("--manifest", manifest), ("--summary-json", summary_json)):
         not_an_input(option, path, paths)

@@ -37,6 +37,7 @@ from . import (
     fail,
     field_name,
     make_detector,
+    no_stdin,
     not_an_input,
     stderr_console,
     worker_count,
@@ -218,6 +219,7 @@ def learn_command(
     """
     if not re.fullmatch(r"[A-Z]{2,4}", prefix):
         fail("--prefix must be 2-4 capital letters, such as LRN or SITE")
+    no_stdin("learn", paths)
     _check_paths(paths)
     not_an_input("--output", output, paths)
     not_an_input("--report", report_path, paths)
