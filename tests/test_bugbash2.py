@@ -313,3 +313,23 @@ def test_stdin_is_refused_by_the_commands_that_walk_files_with_a_hint() -> None:
         r = run(*args, input="Subscribe now.\n")
         assert r.exit_code == 2
         assert "reads files and folders, not stdin" in r.stderr  # was "-: no such file"
+
+
+def test_clean_reports_a_large_corrupt_jsonl_gz_instead_of_a_traceback(tmp_path: Path) -> None:
+    """A .jsonl.gz large enough to be cleaned chunk by chunk: zlib.error is no OSError."""
+    import gzip
+    import random
+
+    rng = random.Random(7)
+    lines = "".join(
+        json.dumps({"text": rng.randbytes(600).hex()}) + "\n" for _ in range(1800)
+    ).encode()
+    packed = bytearray(gzip.compress(lines))
+    assert len(packed) * 8 >= 8 << 20  # cleaned in chunks (BatchOptions.split_bytes)
+    packed[5000:5400] = rng.randbytes(400)
+    src = tmp_path / "big.jsonl.gz"
+    src.write_bytes(bytes(packed))
+    r = run("clean", str(src), "--in-place", "-q")
+    assert r.exit_code == 2
+    assert f"error: {src}: not valid gzip: " in r.stderr
+    assert src.read_bytes() == bytes(packed) and not list(tmp_path.glob(".*.pwc-tmp"))

@@ -14,6 +14,7 @@ import hashlib
 import io
 import os
 import shutil
+import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
@@ -107,8 +108,11 @@ class JsonlJob:
                     self.handed_out += 1
                     yield seq, data, line, raw_bytes
                     line += data.count(b"\n")
-            except (OSError, EOFError, gzip.BadGzipFile) as e:
-                self.failed = f"{self.task.name}: cannot read: {e}"
+            except (EOFError, gzip.BadGzipFile, zlib.error) as e:
+                # the message of a small file (formats.gunzip); zlib.error is no OSError
+                self.failed = f"{self.task.name}: not valid gzip: {e}"
+            except OSError as e:
+                self.failed = f"{self.task.name}: cannot read: {e.strerror or e}"
             self.digest = hashing.hash.hexdigest()
         self.done_reading = True
 
