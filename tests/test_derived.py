@@ -171,3 +171,19 @@ def test_hyperscan_databases_of_other_rule_sets_are_pruned(
     prefilter._compiled(hyperscan, [b"echo"])
     left = {p.name for p in fresh_store.glob("hs-*.db")}
     assert names[2] in left and names[3] not in left and len(left) == 2
+
+
+def test_the_cache_keeps_to_its_byte_budget_but_always_the_newest_file(
+    fresh_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(derived, "BUDGET", 2500)
+    fresh_store.mkdir(parents=True)
+    for i in range(4):  # 1000 bytes each, f0 the most recently used
+        path = fresh_store / f"hs-f{i}.db"
+        path.write_bytes(b"x" * 1000)
+        _age(path, 100 * (i + 1))
+    derived.prune("hs")
+    assert sorted(p.name for p in fresh_store.glob("hs-*")) == ["hs-f0.db", "hs-f1.db"]
+    monkeypatch.setattr(derived, "BUDGET", 10)  # smaller than any file: the newest stays
+    derived.prune("hs")
+    assert [p.name for p in fresh_store.glob("hs-*")] == ["hs-f0.db"]

@@ -11,8 +11,9 @@ them starts a new file, and a pattern never seen before is simply derived again.
 A missing, unreadable or corrupt cache file is ignored; a read-only cache folder means no
 cache, never an error. The folder does not grow without end: every rule set (a user
 editing their own rules makes a new one each time) writes its own files, so when a file is
-written, the files of its kind beyond the ``KEEP`` most recently used are removed (``prune``),
-and a file is marked as used (``touch``) each time it is read.
+written, the files of its kind beyond the ``KEEP`` most recently used (or beyond ``BUDGET``
+bytes) are removed (``prune``), and a file is marked as used (``touch``) each time it is
+read.
 """
 
 from __future__ import annotations
@@ -38,8 +39,11 @@ def cache_dir() -> Path:
     return Path(base) / "paywall-cut"
 
 
-# cache files of one kind (derived data, hyperscan databases) kept: the most recently used
-KEEP = 8
+# cache files of one kind (derived data, hyperscan databases) kept: the most recently used,
+# at most this many and this many bytes together (a database of every pack is about 13 MB;
+# the test suite alone uses nine rule sets, and thrashing would compile them again and again)
+KEEP = 64
+BUDGET = 512 * 1024 * 1024
 # a temporary file this old was left by a process that died while writing it
 STALE_TMP_SECONDS = 3600.0
 
@@ -54,7 +58,7 @@ def touch(path: Path) -> None:
 
 def prune(kind: str, keep: int | None = None) -> None:
     """Remove the cache files named ``{kind}-*`` beyond the ``keep`` (default ``KEEP``)
-    most recently used,
+    most recently used or beyond ``BUDGET`` bytes together (the newest always stays),
     and temporary files of that kind left by processes that died while writing them.
 
     A file removed while another process still uses it costs that process nothing (it has
@@ -68,7 +72,17 @@ def prune(kind: str, keep: int | None = None) -> None:
     now = time.time()
     files = sorted((e for e in entries if not e[1].name.endswith(".tmp")), reverse=True)
     stale = [p for m, p in entries if p.name.endswith(".tmp") and now - m > STALE_TMP_SECONDS]
-    for path in [p for _m, p in files[keep:]] + stale:
+    total, kept = 0, 0
+    for _m, path in files:
+        try:
+            total += path.stat().st_size
+        except OSError:
+            continue
+        if kept and (kept >= keep or total > BUDGET):
+            stale.append(path)
+        else:
+            kept += 1
+    for path in stale:
         try:
             path.unlink()
         except OSError:  # gone already, or a read-only folder
