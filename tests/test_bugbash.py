@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from paywall_cut.cli import cli
+from paywall_cut.rules.derived import cache_dir
 
 from .conftest import SEED
 
@@ -98,7 +99,8 @@ def test_clean_on_sigterm_stops_like_ctrl_c(tmp_path: Path) -> None:
     page = SEED.read_text(encoding="utf-8")
     src = _jsonl(tmp_path / "big.jsonl", *({"id": i, "text": page} for i in range(8000)))
     before = src.read_bytes()
-    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    env = {**os.environ, "PAYWALL_CUT_CACHE": str(cache_dir())}  # the compiled prefilter
+    env["XDG_CACHE_HOME"] = str(tmp_path / "cache")  # run state
     cmd = [sys.executable, "-m", "paywall_cut", "clean", str(src), "--in-place", "--jobs", "2"]
     proc = subprocess.Popen(
         [*cmd, "--no-progress"],
@@ -134,6 +136,7 @@ def test_clean_caps_absurd_jobs_instead_of_forking_until_out_of_memory(
 ) -> None:
     from paywall_cut.batch import runner
 
+    monkeypatch.setenv("PAYWALL_CUT_CACHE", str(cache_dir()))  # the compiled prefilter
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     seen: list[int] = []
     monkeypatch.setattr(runner, "make_pool", lambda jobs, *a: seen.append(jobs) or 1 / 0)
@@ -150,6 +153,7 @@ def test_clean_caps_absurd_jobs_instead_of_forking_until_out_of_memory(
 def test_summary_json_in_a_missing_folder_is_one_error_line_before_the_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("PAYWALL_CUT_CACHE", str(cache_dir()))  # the compiled prefilter
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     src = tmp_path / "a.txt"
     src.write_bytes(SEED.read_bytes())
@@ -225,6 +229,7 @@ def _read_pipe(tmp_path: Path, write) -> bytes:
 
 
 def test_report_files_can_be_pipes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAYWALL_CUT_CACHE", str(cache_dir()))  # the compiled prefilter
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
 
     def cut(path: str) -> None:

@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from paywall_cut.cli import cli
+from paywall_cut.rules.derived import cache_dir
 
 from .conftest import ROOT, SEED
 
@@ -32,11 +33,18 @@ def _jsonl(path: Path, *records: object) -> Path:
 
 def _env(tmp_path: Path) -> dict[str, str]:
     pythonpath = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
-    return {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "PYTHONPATH": pythonpath}
+    # run state in tmp_path, the compiled prefilter where it is (compiling takes seconds)
+    return {
+        **os.environ,
+        "PAYWALL_CUT_CACHE": str(cache_dir()),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "PYTHONPATH": pythonpath,
+    }
 
 
 @pytest.fixture(autouse=True)
 def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAYWALL_CUT_CACHE", str(cache_dir()))  # the compiled prefilter stays
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # --in-place run state
 
 
