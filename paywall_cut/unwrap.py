@@ -51,6 +51,8 @@ def paragraphs(lines: Sequence[str]) -> list[list[int]] | None:
     when the text is not hard-wrapped (the common case: nothing to join)."""
     # the common case, cheaply: wrapped text is mostly lines of wrapping width, and a
     # document made of longer lines (one paragraph a line) is not wrapped
+    if len(lines) <= MIN_SOFT:
+        return None
     lengths = list(map(len, lines))
     fits = sum(MIN_WIDTH // 2 <= n <= MAX_WIDTH for n in lengths)
     if fits <= MIN_SOFT or fits < sum(n > MAX_WIDTH for n in lengths):
