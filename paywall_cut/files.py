@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import os
 import re
+import stat
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -113,6 +114,16 @@ def atomic_write(path: str | Path, data: bytes) -> None:
     """
     with atomic_writer(path) as fh:
         fh.write(data)
+
+
+def is_pipe_or_device(path: str) -> bool:
+    """Is ``path`` an existing pipe or device (``>(jq .)``, ``/dev/stderr``) rather than a
+    regular file or nothing yet? Such an output is written as it is: replacing it with a
+    regular file (an atomic write) would lose the data, or the device."""
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
 
 
 def is_temp_name(name: str) -> bool:

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 from typing import IO, Any
 
-from ..files import atomic_writer
+from ..files import atomic_writer, is_pipe_or_device
 
 
 class ManifestError(Exception):
@@ -31,7 +30,7 @@ class Manifest:
         self._fh: IO[bytes] | None = None
         if path:
             try:
-                if os.path.exists(path) and not stat.S_ISREG(os.stat(path).st_mode):
+                if is_pipe_or_device(path):
                     # a pipe or a device (>(jq .)): written as it is; closed by close()
                     self._fh = open(path, "wb")  # noqa: SIM115
                 else:  # a symbolic link stays a link

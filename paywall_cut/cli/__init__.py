@@ -23,7 +23,6 @@ Exit codes (shared by every command):
 from __future__ import annotations
 
 import os
-import stat
 import sys
 from collections.abc import Callable
 from typing import Any, NoReturn, TypeVar
@@ -34,6 +33,7 @@ from rich.console import Console
 from .. import __version__
 from ..config import Config, ConfigError, resolve
 from ..detector import Detector
+from ..files import is_pipe_or_device
 from ..rules import RuleError
 
 EXIT_OK, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
@@ -55,18 +55,10 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def _regular(path: str) -> bool:
-    """Is ``path`` a regular file, or nothing yet (not a pipe or a device)?"""
-    try:
-        return stat.S_ISREG(os.stat(path).st_mode)
-    except OSError:
-        return True
-
-
 def check_writable(option: str, path: str | None) -> None:
     """Exit 2 now, not after a long run, when ``path`` (an output file; ``-`` is stdout)
     lies in a folder that does not exist or cannot be written."""
-    if not path or path == "-" or not _regular(path):
+    if not path or path == "-" or is_pipe_or_device(path):
         return  # stdout, or a pipe or device (written as it is)
     folder = os.path.dirname(os.path.realpath(path))
     if not os.path.isdir(folder):
@@ -117,9 +109,9 @@ def write_file(path: str, data: bytes) -> None:
     ``--report-file >(jq .)`` or ``/dev/stderr``, is written as it is: replacing it with
     a regular file would lose the data, or the device.
     """
-    from ..files import atomic_write
+    from ..files import atomic_write  # looked up at the call (tests stand in a full disk)
 
-    if not _regular(path):  # (opened by its own name: /dev/fd/N is no link to resolve)
+    if is_pipe_or_device(path):  # (opened by its own name: /dev/fd/N is no link to resolve)
         with open(path, "wb") as fh:
             fh.write(data)
         return
