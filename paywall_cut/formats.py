@@ -180,8 +180,16 @@ def gunzip(data: bytes, name: str) -> bytes:
     return out
 
 
+def unpacked(data: bytes, name: str) -> tuple[bytes, str]:
+    """The document inside a gzip input and its name (``a.jsonl.gz`` -> ``a.jsonl``), or
+    the input as it is; InputError as :func:`gunzip`."""
+    if data[:2] != GZIP_MAGIC:
+        return data, name
+    return gunzip(data, name), strip_gz(name)
+
+
 def _process_gzip(data: bytes, name: str, detector: Detector, **kwargs: Any) -> Processed:
-    inner = process(gunzip(data, name), strip_gz(name), detector, **kwargs)
+    inner = process(*unpacked(data, name), detector, **kwargs)
     if inner.changed:
         inner.data = gzip.compress(inner.data, compresslevel=GZIP_LEVEL, mtime=0)
     else:

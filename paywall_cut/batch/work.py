@@ -20,7 +20,7 @@ from typing import Any
 
 from ..detector import Detector, Settings
 from ..files import InputError, atomic_writer
-from ..formats import GZIP_LEVEL, GZIP_MAGIC, gunzip, process, strip_gz
+from ..formats import GZIP_LEVEL, GZIP_MAGIC, process, unpacked
 from ..jsonl import JsonlError, JsonlOptions, JsonlStats, clean_bytes
 from ..rules import RuleSet
 
@@ -180,8 +180,7 @@ class Engine:
         """Cleaned bytes of one input; fills in the outcome's figures and report."""
         config, name = self.config, task.name
         packed = data[:2] == GZIP_MAGIC
-        inner = gunzip(data, name) if packed else data
-        inner_name = strip_gz(name) if packed else name
+        inner, inner_name = unpacked(data, name)
         if task.kind == "jsonl":
             try:
                 out, stats = clean_bytes(

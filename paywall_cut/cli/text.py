@@ -14,7 +14,7 @@ from .. import render
 from ..detector import Detector
 from ..evaluate import load_cases, score
 from ..files import InputError, decode, read_source
-from ..formats import GZIP_MAGIC, detect_format, gunzip, process, strip_gz
+from ..formats import detect_format, process, unpacked
 from ..jsonl import JsonlOptions
 from ..rules import RuleError, load_rules
 from . import (
@@ -144,10 +144,8 @@ def explain(source: str, as_json: bool, encoding: str | None, width: int) -> Non
     it sits in: marker, element, selector, why) is shown with its notes.
     """
     try:
-        raw = read_source(source)
-        name = source
-        if raw[:2] == GZIP_MAGIC:  # as cut, check and clean read it: the document inside
-            raw, name = gunzip(raw, source), strip_gz(source)
+        # as cut, check and clean read it: a gzip file's document inside
+        raw, name = unpacked(read_source(source), source)
         fmt = detect_format(name, raw)
         if fmt == "jsonl":  # its lines are records, not a document's lines
             fail(
