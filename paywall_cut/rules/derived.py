@@ -56,29 +56,31 @@ def touch(path: Path) -> None:
         pass
 
 
-def prune(kind: str, keep: int | None = None) -> None:
-    """Remove the cache files named ``{kind}-*`` beyond the ``keep`` (default ``KEEP``)
-    most recently used or beyond ``BUDGET`` bytes together (the newest always stays),
-    and temporary files of that kind left by processes that died while writing them.
+def prune(kind: str) -> None:
+    """Remove the cache files named ``{kind}-*`` beyond the ``KEEP`` most recently used or
+    beyond ``BUDGET`` bytes together (the newest always stays), and temporary files of
+    that kind left by processes that died while writing them.
 
     A file removed while another process still uses it costs that process nothing (it has
     read it); a later run with that rule set derives or compiles it again.
     """
-    keep = KEEP if keep is None else keep
+    entries = []  # (last used, size, path), each file looked at once
     try:
-        entries = [(p.stat().st_mtime, p) for p in cache_dir().glob(f"{kind}-*")]
+        for path in cache_dir().glob(f"{kind}-*"):
+            try:
+                st = path.stat()
+            except OSError:  # removed meanwhile (another process pruning)
+                continue
+            entries.append((st.st_mtime, st.st_size, path))
     except OSError:
         return
     now = time.time()
-    files = sorted((e for e in entries if not e[1].name.endswith(".tmp")), reverse=True)
-    stale = [p for m, p in entries if p.name.endswith(".tmp") and now - m > STALE_TMP_SECONDS]
+    files = sorted((e for e in entries if not e[2].name.endswith(".tmp")), reverse=True)
+    stale = [p for m, _s, p in entries if p.name.endswith(".tmp") and now - m > STALE_TMP_SECONDS]
     total, kept = 0, 0
-    for _m, path in files:
-        try:
-            total += path.stat().st_size
-        except OSError:
-            continue
-        if kept and (kept >= keep or total > BUDGET):
+    for _m, size, path in files:
+        total += size
+        if kept and (kept >= KEEP or total > BUDGET):
             stale.append(path)
         else:
             kept += 1
