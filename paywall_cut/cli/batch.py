@@ -163,9 +163,12 @@ def clean(
         fail("--report-field must differ from --field")
     no_stdin("clean", paths)
     check_writable("--summary-json", summary_json)  # found out now, not after the run
-    for option, path in (("--manifest", manifest), ("--summary-json", summary_json)):
+    for option, path in (
+        ("--manifest", manifest),
+        ("--summary-json", summary_json),
+        ("--state", state),
+    ):
         not_an_input(option, path, paths)
-    not_an_input("--state", state, paths)
     # globs of the configuration file: --include replaces its include, excludes add up
     values = current_config().values
     options = BatchOptions(
