@@ -24,7 +24,7 @@ with atheris.instrument_imports(include=["paywall_cut"]):
 
 def main() -> None:
     targets.detectors()  # compile the rules once, before fuzzing starts
-    atheris.Setup(sys.argv, targets.check_text)
+    atheris.Setup(sys.argv, targets.reported(targets.check_text))
     atheris.Fuzz()
 
 

@@ -25,7 +25,7 @@ with atheris.instrument_imports(include=["paywall_cut", "bs4"]):
 
 def main() -> None:
     targets.detectors()  # compile the rules once, before fuzzing starts
-    atheris.Setup(sys.argv, targets.check_html)
+    atheris.Setup(sys.argv, targets.reported(targets.check_html))
     atheris.Fuzz()
 
 

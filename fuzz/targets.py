@@ -16,7 +16,10 @@ or output format); the rest is the input.
 
 from __future__ import annotations
 
-from functools import lru_cache
+import sys
+import traceback
+from collections.abc import Callable
+from functools import lru_cache, wraps
 
 from paywall_cut import Detector
 from paywall_cut.document import Document
@@ -24,6 +27,33 @@ from paywall_cut.files import InputError
 from paywall_cut.formats import process
 
 TEXT_NAMES = ("doc.txt", "doc.md", "doc", "doc.jsonl", "doc.txt.gz", "-")
+
+
+class TargetFailed(Exception):
+    """A check failed; its traceback is already on stderr."""
+
+
+def reported(check: Callable[[bytes], None]) -> Callable[[bytes], None]:
+    """``check`` for atheris: any exception (SystemExit included) is printed here, then
+    raised again as a plain ``TargetFailed``.
+
+    atheris cannot print an exception whose message holds a lone surrogate (the text checks
+    decode with ``surrogateescape``, so messages can): it then exits with "fuzz target
+    exited" and no traceback at all, and a SystemExit is reported the same way. Python's
+    stderr writes surrogates as backslash escapes, so the traceback printed here always
+    arrives."""
+
+    @wraps(check)
+    def run(data: bytes) -> None:
+        try:
+            check(data)
+        except BaseException as exc:
+            print("=== the fuzz target failed ===", file=sys.stderr)
+            traceback.print_exception(exc, file=sys.stderr)
+            sys.stderr.flush()
+            raise TargetFailed(type(exc).__name__) from None
+
+    return run
 
 
 @lru_cache(maxsize=1)

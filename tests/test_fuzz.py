@@ -6,6 +6,7 @@ The longer run and its result are in docs/hardening.md.
 
 from __future__ import annotations
 
+import base64
 import importlib.util
 import subprocess
 import sys
@@ -67,8 +68,20 @@ def test_a_short_fuzz_run_finds_nothing(tmp_path: Path, target: str, kind: str) 
         text=True,
         timeout=600,
     )
-    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.returncode == 0, failure(run.stderr, tmp_path)
     assert f"Done {RUNS} runs" in run.stderr
+
+
+def failure(stderr: str, folder: Path) -> str:
+    """What a failed run found: the target's traceback and the input, in base64 (to add to
+    fuzz/regressions/), so that a CI log alone is enough to replay it."""
+    start = stderr.find("=== the fuzz target failed ===")
+    found = stderr[start : start + 4000] if start >= 0 else stderr[-3000:]
+    for crash in sorted(folder.glob("crash-*")) + sorted(folder.glob("timeout-*")):
+        data = crash.read_bytes()
+        found += f"\n{crash.name} ({len(data)} bytes), base64:\n"
+        found += base64.b64encode(data[:20000]).decode("ascii")
+    return found
 
 
 @pytest.mark.parametrize("path", replay("text"))
