@@ -81,6 +81,25 @@ def test_loosened_patterns_match_where_the_originals_do(pattern: str, line: str)
     assert bool(re.search(pattern, text, re.IGNORECASE)) <= bool(hits)
 
 
+@pytest.mark.parametrize("pattern", [r"weekly\s+newsletter", r"weekly[\s-]newsletter"])
+def test_loosened_space_takes_every_character_python_calls_space(pattern: str) -> None:
+    r"""Python's ``\s`` is str.isspace: the ASCII separators \x1c-\x1f and Unicode spaces
+    too (a fuzzer found a line the pure-Python scanner cut and hyperscan never offered)."""
+    import re
+
+    db = hyperscan.Database()
+    flags = hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_UTF8
+    db.compile(expressions=[superset(pattern).encode()], ids=[0], flags=[flags])
+    spaces = [chr(c) for c in range(0x110000) if chr(c).isspace() and chr(c) != "\n"]
+    assert "\x1c" in spaces and "\u3000" in spaces
+    for space in spaces:
+        line = f"our weekly{space}newsletter"
+        assert re.search(pattern, line)
+        hits: list[int] = []
+        db.scan(line.encode(), match_event_handler=lambda *a, hits=hits: hits.append(a[0]))
+        assert hits == [0], repr(space)
+
+
 @pytest.mark.parametrize(
     "pattern",
     [

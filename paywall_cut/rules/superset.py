@@ -30,7 +30,8 @@ NON_ASCII = r"\x{80}-\x{10FFFF}"
 _CATEGORY = {
     _c.CATEGORY_WORD: (r"\w", True),
     _c.CATEGORY_DIGIT: (r"\d", True),
-    _c.CATEGORY_SPACE: (r"\t\x0b\x0c\r\x20", True),
+    # Python's \s also takes the ASCII separators \x1c-\x1f (str.isspace is true for them)
+    _c.CATEGORY_SPACE: (r"\t\x0b\x0c\r\x1c-\x1f\x20", True),
     _c.CATEGORY_NOT_WORD: (r"\W", False),
     _c.CATEGORY_NOT_DIGIT: (r"\D", False),
     _c.CATEGORY_NOT_SPACE: (r"\S", False),
