@@ -152,7 +152,43 @@ def decide(
         for i in range(r.first, r.last + 1):
             keep[i] = False
     _absorb_blank_lines(lines, keep, regions)
+    return _summarised(lines, keep, regions, evidence, p)
 
+
+def restate(
+    lines: Sequence[str], keep: list[bool], evidence: dict[int, LineEvidence], p: DecideParams
+) -> Decision:
+    """The decision that cuts exactly the lines ``keep`` marks False: its regions are the
+    runs of cut non-blank lines (blank lines neither end nor start one, as in ``decide``),
+    then boundary, position and truncation as ``decide`` finds them. Used when decisions
+    are combined (``Detector.cut`` reading its own output again)."""
+    regions: list[Region] = []
+    current: Region | None = None
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        if keep[i]:
+            current = None
+            continue
+        if current is None:
+            current = Region(i, i)
+            regions.append(current)
+        current.last = i
+        current.lines.append(i)
+    if not regions:
+        return Decision(keep, [], None, "none", False, None)
+    return _summarised(lines, keep, regions, evidence, p)
+
+
+def _summarised(
+    lines: Sequence[str],
+    keep: list[bool],
+    regions: list[Region],
+    evidence: dict[int, LineEvidence],
+    p: DecideParams,
+) -> Decision:
+    """The decision of cut regions: which one is the tail, the position, truncation."""
+    n = len(lines)
     tail = _tail_region(lines, keep, regions, p)
     kept_chars = sum(len(lines[i].strip()) for i in range(n) if keep[i])
     cut_chars = sum(len(lines[i].strip()) for i in range(n) if not keep[i])

@@ -157,3 +157,35 @@ def test_cutting_a_wrapped_document_twice_changes_nothing_the_second_time(
         text = wrapped([t for _, t in case["lines"]], 72)
         once = cut(text).text
         assert cut(once).text == once, case["id"]
+
+
+SHORT_WRAPPED = """The city council voted on Tuesday to raise water rates by
+nine percent, a decision the mayor defended as overdue.
+Subscribers only
+
+To keep reading, log in or subscribe to the Courier for just
+$1 a week. Your subscription supports local journalism and
+gives you unlimited access to every story on our website.
+"""
+
+
+def test_a_line_that_reads_differently_once_the_pitch_is_cut_is_cut_in_the_same_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Read whole, the text is wrapped and "Subscribers only" continues the article's
+    paragraph (the next word would not have fitted), so it shares the paragraph's "keep".
+    Without the pitch, two lines are too few to tell wrapping and it stands alone as a
+    prompt. The detector reads its kept lines again (Detector._settle), so the first run
+    cuts it and a second run changes nothing."""
+    article = SHORT_WRAPPED.split("Subscribers")[0]
+    monkeypatch.setattr(detector_module, "SETTLE_ROUNDS", 0)
+    unsettled = cut(SHORT_WRAPPED).text
+    assert unsettled == article + "Subscribers only\n"
+    assert cut(unsettled).text == article  # what the second run used to cut
+    monkeypatch.undo()
+    result = Detector().cut(SHORT_WRAPPED, explain=True)
+    assert result.text == article
+    assert cut(result.text).text == result.text
+    note = "cut when the kept text was read again"
+    assert [r.number for r in result.line_reports if note in r.notes] == [3]
+    assert [(c.start, c.end) for c in result.cuts] == [(3, 7)]
