@@ -652,6 +652,24 @@ def test_fold_is_for_matching_only_and_cheap_for_ascii() -> None:
             assert all(fold(ch) == ch for ch in literals), (rule.id, pattern)
 
 
+def test_fold_makes_look_alike_letters_latin_only_inside_latin_words() -> None:
+    """A Cyrillic or Greek look-alike inside a Latin word is a disguise and folds; a word
+    written wholly in Cyrillic or Greek is a Russian, Ukrainian or Greek word and stays as
+    it is written (their rule packs match it so); fullwidth Latin always folds."""
+    assert fold("Subs\u0441ribe t\u043e re\u0430d") == "Subscribe to read"
+    assert fold("\u0405ubscribe") == "Subscribe"  # a Cyrillic S
+    for text in [
+        "Оформите подписку, чтобы читать дальше",
+        "Передплатіть, щоб читати далі",
+        "Η συνδρομή σας",
+        "iPhone-подписка за 99 ₽",
+    ]:
+        assert fold(text) == text
+    assert fold("\uff33\uff55\uff42 now") == "Sub now"
+    mixed = "Подпишитесь: subsсribe now"  # the Cyrillic с inside the Latin word folds
+    assert fold(mixed) == "Подпишитесь: subscribe now"
+
+
 def _walk(pattern: str):
     stack = [list(_p.parse(pattern))]
     while stack:

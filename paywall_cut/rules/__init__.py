@@ -92,16 +92,22 @@ _FOLD.update(_INVISIBLE)
 # Look-alike letters (confusables) folded to the Latin letter they imitate, for matching
 # only ("Subscrіbe" with a Cyrillic і): Cyrillic and Greek letters that look Latin, and
 # fullwidth Latin letters. Small on purpose (the common homoglyphs of prompt words); the
-# kept text is never changed, and ASCII text never reaches this table.
-CONFUSABLES = {
+# kept text is never changed, and ASCII text never reaches this table. Fullwidth letters
+# are Latin and always fold; a Cyrillic or Greek one folds only inside a word that also
+# holds a Latin letter, so that Russian, Ukrainian or Greek words stay themselves (a rule
+# pack of those languages matches them as they are written).
+LOOKALIKES = {
     **dict(zip("аеорсухѕіјԁԛԝһӏ", "aeopcyxsijdqwhl")),
     **dict(zip("АВЕКМНОРСТХУЅІЈ", "ABEKMHOPCTXYSIJ")),
     **dict(zip("αονρυικχ", "aovpuikx")),
     **dict(zip("ΑΒΕΖΗΙΚΜΝΟΡΤΥΧ", "ABEZHIKMNOPTYX")),
+}
+FULLWIDTH = {
     **{chr(0xFF21 + k): chr(0x41 + k) for k in range(26)},  # Ａ-Ｚ
     **{chr(0xFF41 + k): chr(0x61 + k) for k in range(26)},  # ａ-ｚ
 }
-_FOLD.update({ord(k): v for k, v in CONFUSABLES.items()})
+CONFUSABLES = {**LOOKALIKES, **FULLWIDTH}
+_FOLD.update({ord(k): v for k, v in FULLWIDTH.items()})
 # characters that can hide or disguise a word: a text holding one must be folded before a
 # search for trigger words (see prefilter.needs_fold)
 DISGUISE_CHARS = INVISIBLE + "".join(CONFUSABLES)
@@ -109,11 +115,21 @@ DISGUISE_CHARS = INVISIBLE + "".join(CONFUSABLES)
 
 _FOLD_MAP = {chr(k): v or "" for k, v in _FOLD.items()}
 _FOLD_ANY = re.compile("[" + "".join(re.escape(a) for a in _FOLD_MAP) + "]")
+_LOOKALIKE = str.maketrans(LOOKALIKES)
+_LOOK = "[" + "".join(LOOKALIKES) + "]"
+_LETTERS = r"[^\W\d_]*"
+_LOOK_ANY = re.compile(_LOOK)
+_LATIN_TOUCHES_OTHER = re.compile(r"[A-Za-z][^\W\d_A-Za-z]|[^\W\d_A-Za-z][A-Za-z]")
+# a word that mixes a look-alike letter with a Latin one, in either order
+_MIXED_WORD = re.compile(
+    rf"{_LETTERS}(?:[A-Za-z]{_LETTERS}{_LOOK}|{_LOOK}{_LETTERS}[A-Za-z]){_LETTERS}"
+)
 
 
 def fold(line: str) -> str:
     """The form of a line that patterns are matched against: typographic quotes, dashes and
-    spaces unified, invisible characters dropped, look-alike letters made Latin.
+    spaces unified, invisible characters dropped, look-alike letters made Latin (in words
+    that hold a Latin letter, see ``LOOKALIKES``).
 
     Works on whole documents too (it never touches a newline). Fast when there is nothing
     to fold: ASCII text is returned as it is, and only characters present are replaced.
@@ -125,7 +141,15 @@ def fold(line: str) -> str:
         start, a = m.start(), m.group()
         line = line.replace(a, _FOLD_MAP[a])
         m = _FOLD_ANY.search(line, start)
+    # two cheap searches first: a look-alike letter, and a Latin letter touching a letter
+    # that is not Latin (Russian text, or French with no Cyrillic, passes one of them only)
+    if _LOOK_ANY.search(line) and _LATIN_TOUCHES_OTHER.search(line):
+        line = _MIXED_WORD.sub(_latin_word, line)
     return line
+
+
+def _latin_word(m: re.Match[str]) -> str:
+    return m.group().translate(_LOOKALIKE)
 
 
 class LazyPattern:
