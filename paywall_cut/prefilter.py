@@ -10,6 +10,8 @@ Two scanners give the same answer:
 - :class:`HyperscanScanner` (when the ``hyperscan`` package is installed): every rule
   pattern, loosened so that hyperscan can run it, in one compiled database scanned in C
   over the UTF-8 bytes: most lines that merely hold a trigger word are ruled out here.
+  Patterns that need a letter of a non-Latin script (Cyrillic, Greek, CJK) have a
+  database per script, scanned only in documents that hold such a letter.
 - :class:`PythonScanner`: ``str.lower`` plus one ``str.find`` pass per distinct trigger.
 """
 
@@ -123,7 +125,8 @@ def _trie_pattern(words: list[str]) -> str:
 
 
 class HyperscanScanner(Scanner):
-    """One hyperscan database of every rule pattern, loosened (see ``rules/superset.py``).
+    """One hyperscan database of every rule pattern, loosened (see ``rules/superset.py``);
+    the patterns that need a letter of a non-Latin script in a database per script.
 
     It reports, per line, the patterns that *may* match there; the Python patterns then
     decide. A whole-line rule's pattern is held to the whole line, decoration aside, as
@@ -144,8 +147,17 @@ class HyperscanScanner(Scanner):
         super().__init__(ruleset)
         import hyperscan
 
-        exprs: list[bytes] = []
+        # expressions by script: "" for those any document may match, else the script
+        # every match needs a letter of (see _SCRIPTS); ids index self.targets
+        groups: dict[str, tuple[list[bytes], list[int]]] = {}
         targets: list[list[Target]] = []
+
+        def add(expr: str, ts: list[Target], script: str) -> None:
+            exprs, ids = groups.setdefault(script, ([], []))
+            exprs.append(expr.encode("utf-8"))
+            ids.append(len(targets))
+            targets.append(ts)
+
         fallback: dict[str, list[Target]] = {}
         for i, rule in enumerate(ruleset.rules):
             for k, (regex, words, _required) in enumerate(rule.parts):
@@ -156,11 +168,9 @@ class HyperscanScanner(Scanner):
                     for w in words:
                         fallback.setdefault(w, []).append((i, k))
                 else:
-                    exprs.append(loose.encode("utf-8"))
-                    targets.append([(i, k)])
+                    add(loose, [(i, k)], _script_of(words))
         for word, ts in sorted(fallback.items()):
-            exprs.append(re.escape(word).encode("utf-8"))
-            targets.append(ts)
+            add(re.escape(word), ts, _script_of((word,)))
         self.targets = targets
         # patterns held to their rule's named trigger words: the words the Python scanner
         # searches for them (see PythonScanner)
@@ -175,8 +185,12 @@ class HyperscanScanner(Scanner):
             for t in ts & named:
                 self.gates[t] = (*self.gates.get(t, ()), word)
         save_derived()
-        self.db = _compiled(hyperscan, exprs)
-        self.scratch = hyperscan.Scratch(self.db)
+        # (letters of the script or None for every document, database, scratch space)
+        self.databases: list[tuple[re.Pattern[str] | None, object, object]] = []
+        for script, (exprs, ids) in sorted(groups.items()):
+            db = _compiled(hyperscan, exprs, ids)
+            letters = _SCRIPTS[script] if script else None
+            self.databases.append((letters, db, hyperscan.Scratch(db)))
 
     def scan(self, joined: str) -> dict[int, set[Target]]:
         hits = self._scan(joined)
@@ -190,12 +204,23 @@ class HyperscanScanner(Scanner):
             hits = {n: ts for n, ts in hits.items() if ts}
         return hits
 
+    def databases_for(self, folded: str) -> list[tuple[object, object]]:
+        """The (database, scratch) pairs a folded document needs: the one for every
+        document, and those of the scripts it holds a letter of."""
+        ascii_only = folded.isascii()
+        return [
+            (db, scratch)
+            for letters, db, scratch in self.databases
+            if letters is None or (not ascii_only and letters.search(folded))
+        ]
+
     def _scan(self, joined: str) -> dict[int, set[Target]]:
         if not joined.isascii():
             # non-ASCII capitals (Ü, É ...) are folded by str.lower, not by the caseless
             # matcher; the loosened patterns hold lower-case non-ASCII letters and expect
             # folded quotes, dashes and spaces, as the Python patterns do
             joined = _lower(fold(joined))
+        databases = self.databases_for(joined)
         # one block scan per line: ^ and $ then mean the line's own start and end (the
         # multi-line mode of hyperscan was seen to miss matches after long lines)
         hits: dict[int, set[Target]] = {}
@@ -205,17 +230,35 @@ class HyperscanScanner(Scanner):
         def on_match(expr_id: int, _start: int, _end: int, _flags: int, _ctx: object) -> None:
             current.update(targets[expr_id])
 
-        scan, scratch = self.db.scan, self.scratch
         for n, line in enumerate(joined.split("\n")):
             if not line or line.isspace():
                 continue
-            scan(
-                line.encode("utf-8", "surrogatepass"), match_event_handler=on_match, scratch=scratch
-            )
+            data = line.encode("utf-8", "surrogatepass")
+            for db, scratch in databases:
+                db.scan(data, match_event_handler=on_match, scratch=scratch)
             if current:
                 hits[n] = set(current)
                 current.clear()
         return hits
+
+
+# Scripts whose letters a pattern may need: a pattern all of whose trigger words hold a
+# letter of one of them (a Russian, Greek or Japanese word) is kept in a database of its
+# own, scanned only in documents that hold such a letter. Documents in other scripts do
+# not pay for those packs at all.
+_SCRIPTS = {
+    "cyrillic": re.compile("[\u0400-\u052f]"),
+    "greek": re.compile("[\u0370-\u03ff\u1f00-\u1fff]"),
+    "cjk": re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]"),
+}
+
+
+def _script_of(words: tuple[str, ...] | list[str]) -> str:
+    """The script every one of ``words`` holds a letter of ("" when there is none)."""
+    for script, letters in _SCRIPTS.items():
+        if words and all(letters.search(w) for w in words):
+            return script
+    return ""
 
 
 def _hs_class(chars: str) -> str:
@@ -240,10 +283,10 @@ def _whole_line(loose: str) -> str:
     return f"^{_LINE_LEAD}*(?:{loose}){_LINE_TAIL}*$"
 
 
-def _compiled(hyperscan, exprs: list[bytes]):
+def _compiled(hyperscan, exprs: list[bytes], ids: list[int]):
     flags = hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_UTF8 | hyperscan.HS_FLAG_SINGLEMATCH
     key = hashlib.sha256(
-        repr((hyperscan.__version__, flags, exprs)).encode("utf-8", "surrogatepass")
+        repr((hyperscan.__version__, flags, exprs, ids)).encode("utf-8", "surrogatepass")
     ).hexdigest()[:24]
     path = cache_dir() / f"hs-{key}.db"
     try:
@@ -254,7 +297,7 @@ def _compiled(hyperscan, exprs: list[bytes]):
         touch(path)
         return db
     db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-    db.compile(expressions=exprs, ids=list(range(len(exprs))), flags=[flags] * len(exprs))
+    db.compile(expressions=exprs, ids=ids, flags=[flags] * len(exprs))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")

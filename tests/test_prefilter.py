@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
 
@@ -166,3 +167,44 @@ def test_an_unusable_hyperscan_falls_back_to_the_python_scanner(
     monkeypatch.setattr(prefilter.HyperscanScanner, "__init__", refuse)
     scanner = prefilter.make_scanner(load_rules(["en"]))
     assert isinstance(scanner, prefilter.PythonScanner)
+
+
+CYRILLIC_RULE = """
+lang = "xx"
+name = "test"
+
+[[rules]]
+id = "XRU001"
+category = "paywall-notice"
+weight = 3.5
+description = "Russian paywall notice."
+patterns = ['''\\bдоступ(ен|на|но) только (для )?подписчик(ам|ов)\\b''']
+examples.positive = ["Материал доступен только подписчикам"]
+examples.negative = ["Газета сообщила о росте числа подписчиков."]
+"""
+
+
+def test_a_pattern_that_needs_cyrillic_is_scanned_only_where_there_is_cyrillic(
+    tmp_path: Path,
+) -> None:
+    """A rule whose trigger words are Cyrillic sits in a database of its own, which a
+    document without a Cyrillic letter never scans; where there is one, both scanners
+    give the same cut."""
+    from paywall_cut import prefilter
+
+    path = tmp_path / "ru.toml"
+    path.write_text(CYRILLIC_RULE, encoding="utf-8")
+    ruleset = load_rules(["en"], [path])
+    fast, slow = Detector(ruleset, accelerate=True), Detector(ruleset, accelerate=False)
+    scripts = [letters for letters, _, _ in fast.scanner.databases]
+    assert scripts == [None, prefilter._SCRIPTS["cyrillic"]]
+
+    article = "Городской совет утвердил новый бюджет на следующий год, сообщил мэр.\n" * 3
+    text = article + "\nМатериал доступен только подписчикам\n"
+    a, b = fast.cut(text), slow.cut(text)
+    assert a.text == article and a.to_dict() == b.to_dict()
+    assert len(fast.scanner.databases_for(text.lower())) == 2
+    for other in ["Subscribe to keep reading.", "Déjà abonné ? Connectez-vous", "Subsсribe"]:
+        # (the last one holds a Cyrillic с, which folds to Latin inside a Latin word)
+        folded = fold(other).lower()
+        assert len(fast.scanner.databases_for(folded)) == 1, other
