@@ -150,6 +150,7 @@ def test_json_output(tmp_path: Path) -> None:
         "findings": 1,
         "fixed": 0,
         "errors": 1,
+        "stale_temporaries_removed": 0,
         "exit_code": 2,
     }
 
@@ -377,3 +378,32 @@ def test_html_pages_are_checked_and_fixed_as_html(tmp_path: Path) -> None:
     assert "subscriber" not in fixed and "<p>Library staff said" in fixed
     assert fixed.startswith("<!doctype html>")
     assert run("check", str(page)).exit_code == 0
+
+
+def test_fix_removes_what_a_killed_fix_left_beside_its_files(tmp_path: Path) -> None:
+    """A --fix killed mid-write leaves its temporary file (the original intact, see
+    files.atomic_writer); the next --fix reads the file again, fixes it and removes the
+    temporary file, named or under a folder. A check without --fix writes nothing."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    named, walked = tmp_path / "a.txt", folder / "b.txt"
+    for path in (named, walked):
+        path.write_bytes(SEED.read_bytes())
+    litter = [tmp_path / ".a.txt.k3j5x9q2.pwc-tmp", folder / ".b.txt.0aq7r1zz.pwc-tmp"]
+    for temp in litter:
+        temp.write_bytes(b"half a file")
+    unrelated = tmp_path / ".a.txt.notes"  # not the shape of a temporary file: stays
+    unrelated.write_text("mine")
+
+    r = run("check", str(named), str(folder))
+    assert r.exit_code == 1 and all(t.exists() for t in litter)
+
+    r = run("check", "--fix", "--output-format", "json", str(named), str(folder))
+    assert r.exit_code == 1, r.output
+    data = json.loads(r.stdout)
+    assert data["summary"]["stale_temporaries_removed"] == 2
+    assert not any(t.exists() for t in litter) and unrelated.exists()
+    assert sorted(data["fixed"]) == sorted([str(named), str(walked)])
+
+    r = run("check", "--fix", str(named), str(folder))
+    assert r.exit_code == 0 and "Removed" not in r.output

@@ -65,21 +65,28 @@ def excluded(name: str, globs: Globs, root: Path) -> bool:
     return any(globs.match("/".join(parts[:i])) for i in range(len(parts), 0, -1))
 
 
-def iter_files(paths: Iterable[str], config: Config) -> Iterator[str]:
+def iter_files(
+    paths: Iterable[str], config: Config, stale: list[str] | None = None
+) -> Iterator[str]:
     """The files to check, in order: named files unless excluded, and under each folder
     the files ``clean`` would read (:class:`paywall_cut.batch.walk.Walker`, with the
     configuration's ``include`` and ``exclude``). A missing path is passed on, so that
-    reading it reports the error."""
-    walker = Walker(config["include"], config["exclude"])
+    reading it reports the error. With ``stale`` (``--fix``), the temporary files that a
+    killed fix left beside those files (``.NAME.XXXXXXXX.pwc-tmp``) are added to it."""
+    walker = Walker(config["include"], config["exclude"], in_place=stale is not None)
     globs = Globs(config["exclude"])
     for name in paths:
         if name == "-" or not os.path.isdir(name):
             if name == "-" or not excluded(name, globs, config.root):
+                if stale is not None and name != "-" and os.path.isfile(name):
+                    stale.extend(e.source for e in walker.walk([name]) if e.stale)
                 yield name
             continue
         for entry in walker.walk([name]):
             if entry.kind != "skip":
                 yield entry.source
+            elif entry.stale and stale is not None:
+                stale.append(entry.source)
 
 
 # -- findings ---------------------------------------------------------------------------
@@ -220,6 +227,7 @@ class Outcome:
     fixed: list[str] = field(default_factory=list)
     records: int = 0  # JSONL records read, and those without the text field
     records_skipped: int = 0
+    stale_removed: int = 0  # --fix: temporary files of an interrupted fix, removed
 
     @property
     def exit_code(self) -> int:
@@ -250,6 +258,9 @@ class Outcome:
             line = f"All clean: {files} checked."
         if self.errors:
             line += f" {_plural(len(self.errors), 'file')} could not be read."
+        if self.stale_removed:
+            temps = _plural(self.stale_removed, "temporary file")
+            line += f" Removed {temps} of an interrupted run."
         return line
 
 
@@ -296,7 +307,8 @@ def check(
     jsonl = JsonlOptions(field=text_field)
     mode = "fix" if fix else "diff" if diff else "check"
     outcome = Outcome()
-    for path in iter_files(paths, config):
+    stale: list[str] | None = [] if fix else None
+    for path in iter_files(paths, config, stale):
         outcome.checked += 1
         try:
             data = read_source(path)
@@ -334,6 +346,12 @@ def check(
                 _error(outcome, path, f"cannot write: {e.strerror or e}", output_format)
                 continue
             outcome.fixed.append(path)
+    for temp in stale or ():  # what a killed --fix left: its file was read again above
+        try:
+            os.unlink(temp)
+            outcome.stale_removed += 1
+        except OSError:
+            pass
     if outcome.no_field:
         click.echo(f"paywall-cut: error: {no_text_field_message(text_field)}", err=True)
     _finish(outcome, mode, output_format, quiet)
@@ -362,6 +380,7 @@ def _finish(outcome: Outcome, mode: str, output_format: str, quiet: bool) -> Non
                 "findings": len(outcome.findings),
                 "fixed": len(outcome.fixed),
                 "errors": len(outcome.errors),
+                "stale_temporaries_removed": outcome.stale_removed,
                 "exit_code": outcome.exit_code,
             },
         }
