@@ -31,6 +31,17 @@ editorial-like), the sum of four named parts:
     features like a line near a rule hit, and is never counted as prose; it anchors a region
     only when its ``ExtraEvidence.anchor`` says so.
 
+Chinese and Japanese (CJK) text needs two things of its own. Its characters carry about
+two to three times the content of Latin letters, so near a rule hit a line is measured
+by its *effective length*, each CJK character counting ``cjk_weight`` characters: the
+prior, the prose test and the short-line tests then see a 60-character Japanese sentence
+as the paragraph it is, not as a button (``shape_of`` sets ``LineEvidence.length`` to
+it; a line beyond ``window`` of every hit keeps its plain length, too far for a region to
+reach). And it has no spaces between words, so a shape word written in CJK characters is
+looked up as a substring of the line (a call-to-action one at the start of the line's
+first word run), not as a whole word token: a CJK sentence is one token. A sentence
+ends in 。！？ as well. Text without CJK characters is read exactly as before.
+
 Blank lines carry no evidence; the sequence decision (``decide.py``) skips them.
 """
 
@@ -68,6 +79,7 @@ class EvidenceParams:
     prior_base: float = 0.2
     prior_chars: float = 200.0
     prior_cap: float = 4.0
+    cjk_weight: float = 2.5  # a CJK character counts this many in a line's effective length
     no_hit_ceiling: float = -0.25  # a line with no rule hit never scores above this
 
 
@@ -101,7 +113,7 @@ class LineEvidence:
     """The evidence of one line (index is 0-based)."""
 
     index: int
-    length: int
+    length: int  # effective length once shape_of has read the line (EvidenceReader.length_of)
     hits: list[Hit] = field(default_factory=list)
     rules: float = 0.0
     shape: float = 0.0
@@ -137,7 +149,11 @@ _FIGURES = re.compile(
     re.IGNORECASE,
 )
 _QUOTES = '"'
-_SENTENCE_END = tuple(".!?\"')”’»")
+_SENTENCE_END = tuple(".!?\"')”’»。！？」』）")
+# a line ending in one of these goes on (it is no button); the CJK ones included
+_CLAUSE_END = (".", ",", ";", "。", "，", "、", "；")
+# Chinese characters (CJK ideographs) and the Japanese kana
+_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
 # every match of _PRICE holds one of these (lower-cased): a cheap test before the regex
 _CURRENCY = ("$", "€", "£", "¥", "₹", "eur", "dollar", "usd", "gbp", "kr", "zł", "chf")
 _TOKEN = re.compile(r"\w+")
@@ -212,9 +228,10 @@ class EvidenceReader:
         (default: every pack's)."""
         p = self.p
         lex = lex or self.default
+        s = line.strip()
+        ev.length = self.length_of(s)
         if ev.length == 0:
             return
-        s = line.strip()
         tokens = _TOKEN.findall(s)  # one tokenising pass for every word list
         second = lex.second is not None and lex.second.search(s, tokens)
         bullet = _BULLET.match(line) is not None
@@ -235,7 +252,7 @@ class EvidenceReader:
         if second:
             bonus += p.second_person
             ev.notes.append("second person")
-        cta = bool(tokens) and tokens[0].lower() in lex.cta  # the line's first word
+        cta = bool(tokens) and lex.opens_with_cta(tokens[0])  # the line's first word
         if cta:
             bonus += p.cta_start
             ev.notes.append("call to action")
@@ -248,7 +265,7 @@ class EvidenceReader:
             ev.notes.append("bullet")
         if s.endswith("!"):
             bonus += p.exclamation
-        if len(s) <= 40 and not s.endswith((".", ",", ";")):
+        if ev.length <= 40 and not s.endswith(_CLAUSE_END):
             bonus += p.button
             ev.notes.append("short")
         ev.shape = bonus
@@ -263,6 +280,15 @@ class EvidenceReader:
             ev.counter += self.p.reporting
             ev.notes.append("reporting")
 
+    def length_of(self, stripped: str) -> int:
+        """The effective length of a stripped line: its characters, each CJK character
+        counting ``cjk_weight`` (see the module docstring)."""
+        n = len(stripped)
+        if stripped.isascii():
+            return n
+        cjk = len(_CJK.findall(stripped))
+        return n + round(cjk * (self.p.cjk_weight - 1.0)) if cjk else n
+
     def prior_of(self, length: int) -> float:
         p = self.p
         return -min(p.prior_base + length / p.prior_chars, p.prior_cap)
@@ -275,7 +301,13 @@ class Lexicon:
         self.second = _word_regex(shape.second_person, ignore_case=False)
         self.we = _word_regex(shape.first_plural, ignore_case=False)
         self.reporting = _word_regex(shape.reporting, ignore_case=True)
-        self.cta = frozenset(w.lower() for w in shape.cta_verbs)
+        self.cta = frozenset(w.lower() for w in shape.cta_verbs if not _CJK.search(w))
+        self.cta_cjk = tuple(w for w in shape.cta_verbs if _CJK.search(w))
+
+    def opens_with_cta(self, first: str) -> bool:
+        """Is ``first`` (a line's first ``\\w+`` run) a call-to-action verb? A CJK run is a
+        whole clause, so a CJK verb need only open it."""
+        return first.lower() in self.cta or (bool(self.cta_cjk) and first.startswith(self.cta_cjk))
 
 
 def _has_currency(line: str) -> bool:
@@ -289,11 +321,14 @@ class _Words:
     Single words are looked up in a set (one tokenising pass over the line, which the
     caller may share between lists); the few multi-word phrases ("according to", "you're")
     go through a regular expression, run only when the line holds a phrase's first word.
+    Words written in CJK characters are looked up as substrings of the line (CJK text has
+    no spaces: a whole sentence is one token).
     """
 
     def __init__(self, words: tuple[str, ...], ignore_case: bool) -> None:
         self.ignore_case = ignore_case
-        norm = [w.lower() if ignore_case else w for w in words]
+        self.cjk = tuple(w for w in words if _CJK.search(w))
+        norm = [w.lower() if ignore_case else w for w in words if not _CJK.search(w)]
         self.single = frozenset(w for w in norm if _TOKEN.fullmatch(w))
         phrases = sorted((w for w in norm if w not in self.single), key=len, reverse=True)
         self.phrases = (
@@ -312,6 +347,8 @@ class _Words:
 
     def search(self, line: str, tokens: list[str] | None = None) -> bool:
         """Does ``line`` hold one of the words? ``tokens``: ``\\w+`` runs of ``line``."""
+        if self.cjk and any(w in line for w in self.cjk):
+            return True
         if tokens is None:
             tokens = _TOKEN.findall(line)
         if self.ignore_case:
