@@ -170,6 +170,12 @@ def stderr_console(force_terminal: bool | None = None) -> Console:
     return PipeConsole(stderr=True, force_terminal=force_terminal, highlight=False)
 
 
+def say(console: Console, message: str) -> None:
+    """Print ``message`` as it is: no rich markup read in it (a file name holding
+    "[bold]"), no highlighting, and long lines left for the terminal to wrap."""
+    console.print(message, markup=False, highlight=False, soft_wrap=True)
+
+
 # -- configuration: --config/--isolated/--set, accepted by the group and by commands ----
 # The options store what they were given on the click context (ctx.meta is shared by the
 # whole invocation), so `paywall-cut --config X check` and `paywall-cut check --config X`

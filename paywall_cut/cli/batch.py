@@ -28,6 +28,7 @@ from . import (
     no_text_field,
     no_text_field_message,
     not_an_input,
+    say,
     stderr_console,
     worker_count,
     write_file,
@@ -208,12 +209,7 @@ def clean(
         signal.signal(signal.SIGTERM, previous)
     code = EXIT_OK if summary.ok else EXIT_ERROR
     if no_text_field(summary.records, summary.records_skipped):
-        console.print(
-            f"error: {no_text_field_message(field)}",
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
-        )
+        say(console, f"error: {no_text_field_message(field)}")
         code = EXIT_ERROR
     if summary_json:
         text = json.dumps(summary.to_dict(), ensure_ascii=False, indent=1) + "\n"
@@ -223,12 +219,7 @@ def clean(
             try:
                 write_file(summary_json, text.encode("utf-8"))
             except OSError as e:
-                console.print(
-                    f"error: {cannot_write('--summary-json', summary_json, e)}",
-                    markup=False,
-                    highlight=False,
-                    soft_wrap=True,
-                )
+                say(console, f"error: {cannot_write('--summary-json', summary_json, e)}")
                 code = EXIT_ERROR
     if summary.interrupted:
         code = 128 + signal.SIGTERM if terminated else EXIT_INTERRUPTED  # 143 or 130

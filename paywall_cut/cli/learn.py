@@ -39,6 +39,7 @@ from . import (
     make_detector,
     no_stdin,
     not_an_input,
+    say,
     stderr_console,
     worker_count,
     write_output,
@@ -65,7 +66,7 @@ class _Warnings:
     def __call__(self, message: str) -> None:
         self.count += 1
         if not self.quiet and self.count <= MAX_WARNINGS:
-            self.console.print(f"warning: {message}", markup=False, highlight=False, soft_wrap=True)
+            say(self.console, f"warning: {message}")
 
     def close(self) -> None:
         if not self.quiet and self.count > MAX_WARNINGS:
@@ -74,7 +75,7 @@ class _Warnings:
 
 def _error(message: str) -> None:
     """An input that could not be read: always shown (also with -q), and exit 2."""
-    stderr_console().print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
+    say(stderr_console(), f"error: {message}")
 
 
 def _summary(report: LearnReport, where: str) -> str:
@@ -254,12 +255,7 @@ def learn_command(
     if report_path:
         _write_json(report_path, report.to_dict())
     if not quiet:
-        stderr_console().print(
-            _summary(report, output if output != "-" else "stdout"),
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
-        )
+        say(stderr_console(), _summary(report, output if output != "-" else "stdout"))
     sys.exit(EXIT_ERROR if report.failed else EXIT_OK)
 
 
