@@ -373,6 +373,18 @@ def test_builtin_explicit_triggers_are_sound(rule_id: str, triggers: list[str]) 
         )
 
 
+def test_trigger_soundness_is_judged_on_folded_matches() -> None:
+    """Rules match folded lines. A sample like "неделU" (a Latin letter drawn for \\w) is
+    a disguised Latin word once folded, and no longer matches the Cyrillic pattern: it is
+    not a line the rule could ever match, so it does not make "нед" unsound. A real miss
+    still does."""
+    from paywall_cut.rules import unsound_trigger
+
+    assert unsound_trigger(r"\bнедел\w*", ["нед"]) is None
+    assert unsound_trigger(r"\bнедел\w*", ["месяц"]) is not None
+    assert unsound_trigger(r"\bsubscri\w*", ["month"]) is not None
+
+
 def test_user_rule_triggers_must_cover_every_match(tmp_path: Path) -> None:
     path = tmp_path / "site-rules.toml"
     text = USER_RULE.format(pattern=r"\b(only|just) [$€£]\d+ (a|per) (month|mo)\b")

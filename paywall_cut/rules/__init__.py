@@ -480,9 +480,18 @@ def unsound_trigger(pattern: str, triggers: Iterable[str]) -> str | None:
     run the rule only on lines that hold one: a match without one is never found.
     """
     words = tuple(triggers)
+    regex: re.Pattern[str] | None = None
     for text in sample_matches(pattern):
-        if not any(w in fold(text).lower() for w in words):
-            return text
+        folded = fold(text)
+        if any(w in folded.lower() for w in words):
+            continue
+        if folded != text:
+            # rules match folded lines: a sample that folding changes ("неделU": the Latin
+            # U makes it a disguised Latin word) counts only if its folded form matches
+            regex = regex or re.compile(pattern, re.IGNORECASE)
+            if not regex.search(folded):
+                continue
+        return text
     return None
 
 
