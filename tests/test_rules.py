@@ -13,9 +13,8 @@ RULES = load_rules().rules
 
 
 def test_packs_cover_the_required_languages() -> None:
-    assert {"en", "de", "fr", "es", "it", "pt", "nl", "sv", "da", "nb", "pl"} <= set(
-        builtin_langs()
-    )
+    required = {"en", "de", "fr", "es", "it", "pt", "nl", "sv", "da", "nb", "pl"}
+    assert required | {"ru", "uk", "cs", "tr", "ja", "zh"} <= set(builtin_langs())
 
 
 def test_every_category_has_rules_in_english() -> None:
@@ -121,4 +120,39 @@ def test_user_rule_cannot_reuse_a_builtin_id(tmp_path: Path) -> None:
 def test_not_toml(tmp_path: Path) -> None:
     path = write(tmp_path, "lang = ")
     with pytest.raises(RuleError, match="not valid TOML"):
+        load_file(path)
+
+
+CJK_RULE = """
+lang = "ja"
+[[rules]]
+id = "XJ001"
+category = "paywall-notice"
+weight = 3.0
+description = "a user rule"
+patterns = ['{pattern}']
+{triggers}
+examples = {{ positive = ["{positive}"], negative = ["会議が開かれた"] }}
+"""
+
+
+@pytest.mark.parametrize(
+    "pattern, triggers, positive",
+    [
+        ("会員(限定|専用)", "", "会員限定"),  # the trigger read off it: 会員, two characters
+        ("(全文共|全文约)\\d+字", "", "全文共3200字"),  # parsed as 全文(共|约)
+        ("月額\\d+円", 'triggers = ["月額"]', "月額980円"),
+    ],
+)
+def test_two_cjk_characters_make_a_trigger(
+    tmp_path: Path, pattern: str, triggers: str, positive: str
+) -> None:
+    """A CJK character is about a word's worth of text: two of them are as good a prefilter
+    word as three letters (rules.literals.trigger_size); one is not."""
+    path = tmp_path / "ja-site.toml"
+    path.write_text(CJK_RULE.format(pattern=pattern, triggers=triggers, positive=positive), "utf-8")
+    (rule,) = load_file(path).rules
+    assert rule.fires(positive)
+    path.write_text(CJK_RULE.format(pattern="円", triggers="", positive="円"), "utf-8")
+    with pytest.raises(RuleError, match="prefilter word"):
         load_file(path)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from .derived import derive
 from .derived import save as save_derived
+from .literals import trigger_size
 from .redos import backtracking_risk, sample_matches
 
 if sys.version_info >= (3, 11):
@@ -41,7 +42,7 @@ CATEGORIES: dict[str, str] = {
     "benefit-list": "what a subscription brings (access, ad-free, devices ...)",
 }
 
-MIN_TRIGGER = 3  # a prefilter trigger must be at least this many characters long
+MIN_TRIGGER = 3  # a prefilter trigger must be at least this many characters long (CJK: 2)
 
 _RULE_KEYS = {
     "id",
@@ -424,13 +425,17 @@ def _parse_rule(raw: object, lang: str, source: str, trusted: bool = False) -> R
         if not isinstance(raw.get(key, False), bool):
             raise _fail(source, rid, f"'{key}' must be true or false")
     explicit = tuple(t.lower() for t in _str_list(raw.get("triggers", []), source, rid, "triggers"))
-    if any(len(t) < MIN_TRIGGER for t in explicit):
-        raise _fail(source, rid, f"each trigger needs at least {MIN_TRIGGER} characters")
+    if any(trigger_size(t) < MIN_TRIGGER for t in explicit):
+        raise _fail(
+            source,
+            rid,
+            f"each trigger needs at least {MIN_TRIGGER} characters (2 CJK characters will do)",
+        )
     parts = []
     for p in patterns:
         derived = derive(p, re.IGNORECASE)
         found = explicit or derived.literals
-        if not found or min(len(t) for t in found) < MIN_TRIGGER:
+        if not found or min(trigger_size(t) for t in found) < MIN_TRIGGER:
             raise _fail(
                 source,
                 rid,

@@ -83,11 +83,24 @@ def _rank(alts: Alternatives) -> tuple[int, int]:
     return (min(_quality(w) for w in words), -len(alts))
 
 
+# CJK ideographs, kana and hangul: one of them is about a word's worth of text, so a
+# two-character word (会員, 订阅, 구독) is as rare and as good a trigger as a longer
+# alphabetic one
+_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+
+
+def trigger_size(word: str) -> int:
+    """The length of a trigger word for the minimum (``rules.MIN_TRIGGER``), with each CJK
+    character counted twice."""
+    return len(word) + len(_CJK.findall(word))
+
+
 def _quality(word: str) -> int:
-    """Too short: 0; common: 1; otherwise its length."""
-    if len(word) < 3:
+    """Too short: 0; common: 1; otherwise its size (see ``trigger_size``)."""
+    size = trigger_size(word)
+    if size < 3:
         return 0
-    return 1 if word in _COMMON else len(word)
+    return 1 if word in _COMMON else size
 
 
 def _seq(items) -> Alternatives | None:
