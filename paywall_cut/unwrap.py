@@ -40,8 +40,15 @@ MIN_SHARE = 0.6  # share of the breaks between non-blank lines that must be soft
 _BLOCK_START = re.compile(r"\s*(?:[-*+•·▪►]\s|\d{1,3}[.)]\s|#{1,6}\s|>|\|)")
 
 
+# Chinese and Japanese text has no spaces: a wrapper may break it after any character, so
+# the "first word" of a line that opens with such a character is that character
+_CJK = re.compile("[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uff60]")
+
+
 def _first_word(line: str) -> str:
     stripped = line.lstrip()
+    if _CJK.match(stripped):
+        return stripped[0]
     end = stripped.find(" ")
     return stripped if end < 0 else stripped[:end]
 
@@ -90,8 +97,13 @@ def paragraphs(lines: Sequence[str]) -> list[list[int]] | None:
 
 
 def join(lines: Sequence[str], group: Sequence[int]) -> str:
-    """One logical line: the physical lines of ``group`` joined by single spaces."""
+    """One logical line: the physical lines of ``group`` joined by single spaces (none
+    between two CJK characters: that text has no spaces to give back)."""
     if len(group) == 1:
         return lines[group[0]]
-    first = lines[group[0]].rstrip()
-    return " ".join([first, *(lines[i].strip() for i in group[1:])])
+    out = lines[group[0]].rstrip()
+    for i in group[1:]:
+        part = lines[i].strip()
+        cjk = _CJK.match(part) is not None and _CJK.match(out[-1:]) is not None
+        out += part if cjk else " " + part
+    return out

@@ -189,3 +189,10 @@ def test_a_line_that_reads_differently_once_the_pitch_is_cut_is_cut_in_the_same_
     note = "cut when the kept text was read again"
     assert [r.number for r in result.line_reports if note in r.notes] == [3]
     assert [(c.start, c.end) for c in result.cuts] == [(3, 7)]
+
+
+def test_joined_cjk_lines_get_no_space_between_them() -> None:
+    lines = ["続きは有料会員登録で", "お読みいただけます。", "Read on", "after this."]
+    assert join(lines, [0, 1]) == "続きは有料会員登録でお読みいただけます。"
+    assert join(lines, [2, 3]) == "Read on after this."
+    assert join(lines, [1, 2]) == "お読みいただけます。 Read on"
