@@ -139,13 +139,16 @@ class LineEvidence:
 
 _BULLET = re.compile(r"^\s*([-*•·▪▸►✓✔☑➤→]|\d{1,2}[.)])\s")
 _PRICE = re.compile(
-    r"([$€£¥₹]\s?\d+([.,]\d{1,2})?|\b\d+([.,]\d{1,2})?\s?([$€£]|(euros?|dollars?|eur|usd|gbp)\b)"
-    r"|\bR\$\s?\d|\b\d+([.,]\d{1,2})?\s?(kr|zł|CHF)\b)",
+    r"([$€£¥￥₹₽₺₴]\s?\d+([.,]\d{1,2})?"
+    r"|\b\d+([.,]\d{1,2})?\s?([$€£₽₺₴]|(euros?|dollars?|eur|usd|gbp)\b)"
+    r"|\bR\$\s?\d|\b\d+([.,]\d{1,2})?\s?(kr|zł|CHF|руб|грн|Kč|TL)(?!\w)"
+    r"|\d[\d,.]*\s?[円元])",  # CJK: no word boundary before the figure (月額980円)
     re.IGNORECASE,
 )
 _FIGURES = re.compile(
     r"\b\d[\d,.]*\s?(%|per ?cent|prozent|pour ?cent|por ?ciento|per ?cento|procent|million|"
-    r"billion|millionen|milliarden|millions?|milliards?|millones|milioni|milhões|miljoen|bn\b|m\b)",
+    r"billion|millionen|milliarden|millions?|milliards?|millones|milioni|milhões|miljoen|bn\b|m\b|"
+    r"млн|млрд|тыс|мільйон|мільярд|тис\.|milion|miliard|mld\b|milyon|milyar)",
     re.IGNORECASE,
 )
 _QUOTES = '"'
@@ -155,7 +158,10 @@ _CLAUSE_END = (".", ",", ";", "。", "，", "、", "；")
 # Chinese characters (CJK ideographs) and the Japanese kana
 _CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
 # every match of _PRICE holds one of these (lower-cased): a cheap test before the regex
-_CURRENCY = ("$", "€", "£", "¥", "₹", "eur", "dollar", "usd", "gbp", "kr", "zł", "chf")
+_CURRENCY = (
+    *("$", "€", "£", "¥", "￥", "₹", "₽", "₺", "₴", "eur", "dollar", "usd", "gbp", "kr", "zł"),
+    *("chf", "руб", "грн", "kč", "tl", "円", "元"),
+)
 _TOKEN = re.compile(r"\w+")
 _DIGIT = re.compile(r"\d")
 
