@@ -680,6 +680,15 @@ def test_fold_makes_look_alike_letters_latin_only_inside_latin_words() -> None:
     assert fold("\uff33\uff55\uff42 now") == "Sub now"
     mixed = "Подпишитесь: subsсribe now"  # the Cyrillic с inside the Latin word folds
     assert fold(mixed) == "Подпишитесь: subscribe now"
+    # Turkish İ folds to I: str.lower would make it "i" plus a combining dot
+    assert fold("İÇERİĞİN DEVAMI").lower() == "içeriğin devami"
+
+
+def test_an_upper_case_turkish_prompt_is_cut_by_both_scanners() -> None:
+    article = "Belediye meclisi dün toplandı ve yeni bütçeyi onayladı, dedi başkan.\n" * 3
+    text = article + "\nİÇERİĞİN DEVAMI İÇİN ABONE OLUN\n"
+    a, b = FAST.cut(text), SLOW.cut(text)
+    assert a.text == article and a.to_dict() == b.to_dict()
 
 
 def _walk(pattern: str):

@@ -75,6 +75,7 @@ _FOLD = str.maketrans(
         "\u2014": "-",
         "\u2010": "-",
         "\u2011": "-",
+        "\u0130": "I",  # Turkish dotted capital İ: str.lower makes it i plus a combining dot
         "\u00a0": " ",
         "\u202f": " ",
         "\u2009": " ",
