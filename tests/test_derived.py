@@ -160,15 +160,15 @@ def test_hyperscan_databases_of_other_rule_sets_are_pruned(
     names = []
     for age, word in enumerate(("alpha", "bravo", "charlie", "delta")):
         before = set(fresh_store.glob("hs-*.db"))
-        prefilter._compiled(hyperscan, [word.encode()])
+        prefilter._compiled(hyperscan, [word.encode()], [0])
         (new,) = set(fresh_store.glob("hs-*.db")) - before
         _age(new, 1000 - 100 * age)  # alpha the least recently used
         names.append(new.name)
     left = {p.name for p in fresh_store.glob("hs-*.db")}
     assert left == set(names[2:])  # the two most recently used
     # loading a database marks it used: charlie now outlives delta
-    prefilter._compiled(hyperscan, [b"charlie"])
-    prefilter._compiled(hyperscan, [b"echo"])
+    prefilter._compiled(hyperscan, [b"charlie"], [0])
+    prefilter._compiled(hyperscan, [b"echo"], [0])
     left = {p.name for p in fresh_store.glob("hs-*.db")}
     assert names[2] in left and names[3] not in left and len(left) == 2
 
