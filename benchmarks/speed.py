@@ -42,15 +42,20 @@ sys.path.insert(0, str(ROOT))
 
 from paywall_cut import Detector  # noqa: E402
 from paywall_cut.evaluate import case_text, load_cases  # noqa: E402
+from paywall_cut.rules import load_rules  # noqa: E402
 
 
-def fixture_cases() -> list[dict]:
-    return list(load_cases(sorted((ROOT / "fixtures" / "cases").glob("*.jsonl"))))
+def fixture_cases(langs: list[str] | None = None) -> list[dict]:
+    cases = load_cases(sorted((ROOT / "fixtures" / "cases").glob("*.jsonl")))
+    return [c for c in cases if not langs or c["lang"] in langs]
 
 
-def build_corpus(mix: str, size_mb: float, seed: int = 1) -> list[str]:
-    """Documents totalling at least ``size_mb`` MB (UTF-8), in a fixed order."""
-    cases = fixture_cases()
+def build_corpus(
+    mix: str, size_mb: float, seed: int = 1, langs: list[str] | None = None
+) -> list[str]:
+    """Documents totalling at least ``size_mb`` MB (UTF-8), in a fixed order, from the
+    fixtures of ``langs`` (default: all)."""
+    cases = fixture_cases(langs)
     prompt_docs = [case_text(c) for c in cases if c["kind"] != "negative"]
     negatives = [case_text(c) for c in cases if c["kind"] == "negative"]
     editorial = [
@@ -82,8 +87,8 @@ def mb(docs: list[str]) -> float:
     return sum(len(d.encode("utf-8")) for d in docs) / 1e6
 
 
-def time_library(docs: list[str], accelerate: bool) -> dict:
-    detector = Detector(accelerate=accelerate)
+def time_library(docs: list[str], accelerate: bool, packs: list[str] | None = None) -> dict:
+    detector = Detector(load_rules(packs), accelerate=accelerate)
     cut = detector.cut
     changed = 0
     t0 = time.perf_counter()
@@ -163,15 +168,21 @@ def main() -> None:
     ap.add_argument("--mix", choices=["dense", "realistic", "both"], default="both")
     ap.add_argument("--no-cli", action="store_true", help="skip the command-line runs")
     ap.add_argument("--json", help="write the figures here")
+    ap.add_argument(
+        "--corpus-langs", help="build the corpus from these languages' fixtures only (en,de,...)"
+    )
+    ap.add_argument("--packs", help="load only these rule packs (en,de,...; default: all)")
     a = ap.parse_args()
+    langs = a.corpus_langs.split(",") if a.corpus_langs else None
+    packs = a.packs.split(",") if a.packs else None
     results: dict = {"cpu_count": os.cpu_count(), "python": sys.version.split()[0]}
     mixes = ["dense", "realistic"] if a.mix == "both" else [a.mix]
     for mix in mixes:
-        docs = build_corpus(mix, a.size_mb)
-        peer_docs = build_corpus(mix, a.peers_mb, seed=2)
+        docs = build_corpus(mix, a.size_mb, langs=langs)
+        peer_docs = build_corpus(mix, a.peers_mb, seed=2, langs=langs)
         res = {
-            "library/hyperscan": time_library(docs, True),
-            "library/python": time_library(docs, False),
+            "library/hyperscan": time_library(docs, True, packs),
+            "library/python": time_library(docs, False, packs),
         }
         if not a.no_cli:
             res["cli clean --jobs 1"] = time_cli(docs, 1)
