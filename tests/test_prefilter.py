@@ -208,3 +208,35 @@ def test_a_pattern_that_needs_cyrillic_is_scanned_only_where_there_is_cyrillic(
         # (the last one holds a Cyrillic с, which folds to Latin inside a Latin word)
         folded = fold(other).lower()
         assert len(fast.scanner.databases_for(folded)) == 1, other
+
+
+def test_a_user_rule_file_compiles_only_a_database_of_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The built-in packs' patterns sit in databases of their own: adding or editing a rule
+    file compiles only the user rules' small database, never the packs' again."""
+    monkeypatch.setenv("PAYWALL_CUT_CACHE", str(tmp_path / "cache"))
+    plain = Detector(load_rules(["en"]))
+    packs = set((tmp_path / "cache").glob("hs-*.db"))
+    assert len(packs) == 1
+    pack_size = next(iter(packs)).stat().st_size
+    path = tmp_path / "site.toml"
+    for word in ("gazette", "courier"):
+        path.write_text(
+            CYRILLIC_RULE.replace('lang = "xx"', 'lang = "en"')
+            .replace(
+                "\\bдоступ(ен|на|но) только (для )?подписчик(ам|ов)\\b",
+                f"\\bfriends of the {word}\\b",
+            )
+            .replace("Материал доступен только подписчикам", f"Friends of the {word}")
+            .replace("Газета сообщила о росте числа подписчиков.", "The editor said so."),
+            encoding="utf-8",
+        )
+        with_site = Detector(load_rules(["en"], [path]))
+        now = set((tmp_path / "cache").glob("hs-*.db"))
+        (new,) = now - packs  # one new database: the user rules' alone, a small one
+        assert packs < now and new.stat().st_size * 20 < pack_size
+        packs = now
+        text = f"An article about the budget.\n\nFriends of the {word}\n"
+        assert with_site.cut(text).text == "An article about the budget.\n"
+        assert plain.cut(text).text == text
