@@ -110,7 +110,10 @@ def best_labelling(xs: Sequence[float], p: DecideParams) -> list[bool]:
 _BOX = frozenset({"newsletter", "membership-appeal"})
 _GATE = frozenset({"paywall-notice", "login-prompt", "meter"})
 
-_ENDS_SENTENCE = tuple(".!\"'”’»)]。！？…:;")
+_ENDS_SENTENCE = tuple(".!\"'”’»)]。！？…:;」』）：；")
+# how a line ends: a question, or mid-sentence (Latin and CJK full-width punctuation)
+_QUESTION = ("?", '?"', "?”", "？", "？」", "？』")
+_GOES_ON = (":", ",", ";", "-", "–", "—", "：", "，", "；", "、")
 
 
 def decide(
@@ -236,7 +239,7 @@ def _attach_heading(
         ev is None
         or ev.hits
         or len(line) > p.heading_chars
-        or line.endswith((".", ",", ";", "?", ":"))
+        or line.endswith((".", ",", ";", "?", ":", "。", "，", "；", "？", "："))
     ):
         return
     if "bullet" in ev.notes:  # a list item belongs to the list before, not to the box
@@ -302,9 +305,9 @@ def _truncation(
     )
     if last_kept.endswith(("...", "…")):
         return True, "the article stops on an ellipsis"
-    if last_kept.endswith(("?", '?"', "?”")) and len(last_kept) <= 200:
+    if last_kept.endswith(_QUESTION) and len(last_kept) <= 200:
         return True, "the article stops on an unanswered question"
-    if last_kept.endswith((":", ",", ";", "-", "–", "—")):
+    if last_kept.endswith(_GOES_ON):
         return True, "the article stops mid-sentence"
     words = len(last_kept.split())
     if not last_kept.endswith(_ENDS_SENTENCE) and (

@@ -176,3 +176,22 @@ def test_short_cjk_paragraphs_are_not_read_as_one_wrapped_paragraph(detector) ->
     """A CJK line's "first word" is its first character (unwrap.py): read as the whole
     line, every break looked soft and the paywall notice joined the article's paragraph."""
     assert cut_lines(detector, JA_SHORT_PARAGRAPHS + JA_SHORT_WALL) == JA_SHORT_WALL
+
+
+@pytest.mark.parametrize(
+    "last, truncated, reason",
+    [
+        ("那么，这笔资金究竟从哪里来？", True, "the article stops on an unanswered question"),
+        ("据了解，首期工程将于明年春季开工，", True, "the article stops mid-sentence"),
+        ("工程预计于二〇二八年完工。", False, None),
+    ],
+)
+def test_truncation_reads_full_width_punctuation(
+    detector, last: str, truncated: bool, reason: str | None
+) -> None:
+    """A closing prompt that says nothing of hidden text: how the article's last kept line
+    ends decides, with ？ and ，as with ? and , (decide._truncation)."""
+    article = "市政府周二公布了新的交通规划，计划在未来五年内新建三条地铁线路，并调整公交网络。\n\n"
+    result = detector.cut(article + last + "\n\n订阅会员，解锁全部内容\n立即订阅\n")
+    assert result.text == article + last + "\n"
+    assert (result.truncated, result.truncation_reason) == (truncated, reason)
