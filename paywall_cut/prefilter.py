@@ -75,9 +75,24 @@ class PythonScanner(Scanner):
     def __init__(self, ruleset: RuleSet) -> None:
         super().__init__(ruleset)
         merged: dict[str, set[Target]] = {}
+        order: dict[str, int] = {}  # merged word -> when it was added
+        sizes: set[int] = set()  # the lengths of the merged words
         for word, targets in sorted(zip(self.words, self.rules_of), key=lambda p: len(p[0])):
-            shorter = next((k for k in merged if k in word), None)
-            merged.setdefault(shorter or word, set()).update(targets)
+            # the first merged word (in the order added) that ``word`` contains: looked up
+            # by its substrings of the lengths present (checking every merged word against
+            # every word was quadratic: a tenth of a second at each start)
+            inside = [
+                word[i : i + n]
+                for n in sizes
+                for i in range(len(word) - n + 1)
+                if word[i : i + n] in order
+            ]
+            if inside:
+                merged[min(inside, key=order.__getitem__)].update(targets)
+            else:
+                order[word] = len(order)
+                sizes.add(len(word))
+                merged[word] = set(targets)
         self.search_words = list(merged.items())
         self._targets = dict(self.search_words)
         self._regex: re.Pattern[str] | None = None  # compiled on the first scan

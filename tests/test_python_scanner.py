@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from paywall_cut.evaluate import case_text
-from paywall_cut.prefilter import PythonScanner, _lower, _trie_pattern
+from paywall_cut.prefilter import PythonScanner, _lower, _trie_pattern, _triggers
 from paywall_cut.rules import load_rules
 
 
@@ -52,3 +52,17 @@ def test_overlapping_and_adjacent_words_are_all_found() -> None:
         text = "".join(pieces)
         text = text.upper() if rng.random() < 0.3 else text
         assert scanner.scan(text) == find_loop(scanner, text), repr(text)
+
+
+def test_the_merge_of_trigger_words_equals_the_plain_one() -> None:
+    """PythonScanner merges each trigger word into the first (shorter) word it contains,
+    found by substring lookups; the plain way, every merged word tried against every word,
+    gives the same words and targets, in the same order."""
+    ruleset = load_rules()
+    words, rules_of = _triggers(ruleset)
+    merged: dict[str, set] = {}
+    for word, targets in sorted(zip(words, rules_of), key=lambda p: len(p[0])):
+        shorter = next((k for k in merged if k in word), None)
+        merged.setdefault(shorter or word, set()).update(targets)
+    assert PythonScanner(ruleset).search_words == list(merged.items())
+    assert len(merged) < len(words)  # some words were merged
