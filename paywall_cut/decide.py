@@ -27,7 +27,7 @@ its last editorial line).
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from .evidence import LineEvidence
@@ -121,11 +121,13 @@ def decide(
     evidence: dict[int, LineEvidence],
     xs: dict[int, float],
     p: DecideParams,
+    length: Callable[[str], int] = len,
 ) -> Decision:
     """Decide every line of a document from its evidence.
 
     ``xs`` holds the evidence ``x`` of every non-blank line (index -> x), ``evidence`` the
-    full evidence of the lines that have any.
+    full evidence of the lines that have any. ``length`` measures a stripped line for the
+    boundary (``EvidenceReader.length_of``: a CJK character counts more than a letter).
     """
     n = len(lines)
     order = sorted(xs)
@@ -155,11 +157,15 @@ def decide(
         for i in range(r.first, r.last + 1):
             keep[i] = False
     _absorb_blank_lines(lines, keep, regions)
-    return _summarised(lines, keep, regions, evidence, p)
+    return _summarised(lines, keep, regions, evidence, p, length)
 
 
 def restate(
-    lines: Sequence[str], keep: list[bool], evidence: dict[int, LineEvidence], p: DecideParams
+    lines: Sequence[str],
+    keep: list[bool],
+    evidence: dict[int, LineEvidence],
+    p: DecideParams,
+    length: Callable[[str], int] = len,
 ) -> Decision:
     """The decision that cuts exactly the lines ``keep`` marks False: its regions are the
     runs of cut non-blank lines (blank lines neither end nor start one, as in ``decide``),
@@ -180,7 +186,7 @@ def restate(
         current.lines.append(i)
     if not regions:
         return Decision(keep, [], None, "none", False, None)
-    return _summarised(lines, keep, regions, evidence, p)
+    return _summarised(lines, keep, regions, evidence, p, length)
 
 
 def _summarised(
@@ -189,10 +195,11 @@ def _summarised(
     regions: list[Region],
     evidence: dict[int, LineEvidence],
     p: DecideParams,
+    length: Callable[[str], int],
 ) -> Decision:
     """The decision of cut regions: which one is the tail, the position, truncation."""
     n = len(lines)
-    tail = _tail_region(lines, keep, regions, p)
+    tail = _tail_region(lines, keep, regions, p, length)
     kept_chars = sum(len(lines[i].strip()) for i in range(n) if keep[i])
     cut_chars = sum(len(lines[i].strip()) for i in range(n) if not keep[i])
     if kept_chars < p.wall_kept_chars and cut_chars >= p.wall_ratio * kept_chars:
@@ -274,10 +281,14 @@ def _absorb_blank_lines(lines: Sequence[str], keep: list[bool], regions: list[Re
 
 
 def _tail_region(
-    lines: Sequence[str], keep: list[bool], regions: list[Region], p: DecideParams
+    lines: Sequence[str],
+    keep: list[bool],
+    regions: list[Region],
+    p: DecideParams,
+    length: Callable[[str], int],
 ) -> Region | None:
     last = regions[-1]
-    after = [len(lines[i].strip()) for i in range(last.last + 1, len(lines)) if keep[i]]
+    after = [length(lines[i].strip()) for i in range(last.last + 1, len(lines)) if keep[i]]
     before = any(keep[i] and lines[i].strip() for i in range(last.first))
     if before and sum(after) <= p.tail_after_chars and all(a <= 100 for a in after):
         return last

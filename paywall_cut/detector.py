@@ -114,7 +114,7 @@ class Detector:
         evidence, xs = self.evidence(logical, extra, min_anchor=None if explain else params.anchor)
         if not xs and not explain:
             return None
-        decision = decide(logical, evidence, xs, params)
+        decision = decide(logical, evidence, xs, params, self.reader.length_of)
         if groups is not None:
             return _physical(groups, lines, evidence, xs, decision)
         return evidence, xs, decision
@@ -156,7 +156,7 @@ class Detector:
                     ev.notes.append("cut when the kept text was read again")
                 if j in more_xs:
                     xs[i] = more_xs[j]
-            decision = restate(lines, keep, evidence, params)
+            decision = restate(lines, keep, evidence, params, self.reader.length_of)
         return evidence, xs, decision
 
     # -- stages ------------------------------------------------------------------

@@ -195,3 +195,22 @@ def test_truncation_reads_full_width_punctuation(
     result = detector.cut(article + last + "\n\n订阅会员，解锁全部内容\n立即订阅\n")
     assert result.text == article + last + "\n"
     assert (result.truncated, result.truncation_reason) == (truncated, reason)
+
+
+def test_a_cjk_paragraph_after_a_box_makes_it_inline_not_the_tail(detector) -> None:
+    """What follows the last prompt region is measured as the evidence measures lines
+    (a CJK character counts cjk_weight letters): a 48-character Chinese paragraph is about
+    120 letters of text, an article paragraph, not the few short lines a closing prompt
+    leaves after it. Counted as 48 letters, the newsletter box was taken for the tail."""
+    article = (
+        "市政府周二公布了新的交通规划，计划在未来五年内新建三条地铁线路，"
+        "并对现有公交网络进行全面调整。\n\n"
+    )
+    last = (
+        "专家表示，新线路将缓解城北地区的通勤压力，"
+        "但沿线的拆迁补偿和施工期间的交通组织问题仍需妥善解决。\n"
+    )
+    box = "订阅我们的电子报，每天早上发送到您的邮箱。\n立即订阅\n\n"
+    result = detector.cut(article + box + last)
+    assert result.text == article + last
+    assert (result.position, result.boundary, result.truncated) == ("inline", None, False)
