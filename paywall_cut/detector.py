@@ -159,8 +159,6 @@ class Detector:
             decision = restate(lines, keep, evidence, params, self.reader.length_of)
         return evidence, xs, decision
 
-    # -- stages ------------------------------------------------------------------
-
     def evidence(
         self,
         raw: Sequence[str],
