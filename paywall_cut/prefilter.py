@@ -21,7 +21,7 @@ import hashlib
 import os
 import re
 
-from .rules import DECORATION_LEAD, DECORATION_TAIL, DISGUISE_CHARS, Rule, RuleSet, fold
+from .rules import DECORATION_LEAD, DECORATION_TAIL, DISGUISE_CHARS, RuleSet, fold, is_builtin
 from .rules.derived import cache_dir, loosened, prune, touch
 from .rules.derived import save as save_derived
 
@@ -179,7 +179,7 @@ class HyperscanScanner(Scanner):
         for user in (False, True):
             fallback: dict[str, list[Target]] = {}
             for i, rule in enumerate(ruleset.rules):
-                if _is_user_rule(rule) != user:
+                if is_builtin(rule) is user:  # the other pass's rule
                     continue
                 for k, (regex, words, _required) in enumerate(rule.parts):
                     loose = loosened(regex.pattern)
@@ -272,12 +272,6 @@ _SCRIPTS = {
     "greek": re.compile("[\u0370-\u03ff\u1f00-\u1fff]"),
     "cjk": re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]"),
 }
-
-
-def _is_user_rule(rule: Rule) -> bool:
-    """Is ``rule`` from a user's rule file rather than a built-in pack? (Only where it is
-    scanned depends on this.)"""
-    return rule.source != f"rules/{rule.lang}.toml"
 
 
 def _script_of(words: tuple[str, ...] | list[str]) -> str:

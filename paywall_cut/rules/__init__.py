@@ -531,6 +531,16 @@ def builtin_pack(path: str | Path) -> str | None:
     return None
 
 
+def _builtin_source(lang: str) -> str:
+    """The ``Rule.source`` of the rules of a built-in pack."""
+    return f"rules/{lang}.toml"
+
+
+def is_builtin(rule: Rule) -> bool:
+    """Is ``rule`` from a built-in pack rather than a user's rule file?"""
+    return rule.source == _builtin_source(rule.lang)
+
+
 @lru_cache(maxsize=32)
 def _builtin(lang: str) -> RuleSet:
     root = resources.files(__package__)
@@ -538,7 +548,7 @@ def _builtin(lang: str) -> RuleSet:
     if not item.is_file():
         raise RuleError(f"no built-in rule pack for language {lang!r} (have: {builtin_langs()})")
     data = tomllib.loads(item.read_text(encoding="utf-8"))
-    return parse_pack(data, f"rules/{lang}.toml", trusted=True)
+    return parse_pack(data, _builtin_source(lang), trusted=True)
 
 
 def load_rules(
