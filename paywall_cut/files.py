@@ -21,7 +21,7 @@ from typing import BinaryIO
 
 BINARY_SAMPLE = 8192  # bytes looked at to decide whether a file is binary
 TEMP_SUFFIX = ".pwc-tmp"  # temporary files of atomic writes: ".NAME.XXXXXXXX.pwc-tmp"
-_TEMP_NAME = re.compile(r"^\..+\.[a-z0-9_]{8}" + re.escape(TEMP_SUFFIX) + "$")
+_TEMP_NAME = re.compile(r"^\.(.+)\.[a-z0-9_]{8}" + re.escape(TEMP_SUFFIX) + "$")  # 1: NAME
 
 
 class InputError(Exception):
@@ -129,6 +129,13 @@ def is_pipe_or_device(path: str) -> bool:
 def is_temp_name(name: str) -> bool:
     """Is ``name`` a temporary file left by an atomic write that was killed?"""
     return _TEMP_NAME.match(name) is not None
+
+
+def temp_target(name: str) -> str | None:
+    """The name of the file whose atomic write ``name`` is the temporary file of
+    (``.a.txt.k3j5x9q2.pwc-tmp`` -> ``a.txt``), or None for any other name."""
+    m = _TEMP_NAME.match(name)
+    return m.group(1) if m else None
 
 
 def _new_file_mode() -> int:

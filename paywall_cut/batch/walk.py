@@ -33,12 +33,10 @@ import stat
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from ..files import TEMP_SUFFIX, is_temp_name
+from ..files import is_temp_name, temp_target
 from ..formats import TEXT_SUFFIXES
 from ..jsonl import JSONL_SUFFIXES
 
-_TEMP_TAIL = re.compile(r"[a-z0-9_]{8}" + re.escape(TEMP_SUFFIX))  # after ".NAME."
-_OWN_TEMP = re.compile(r"\.(.+)\.[a-z0-9_]{8}" + re.escape(TEMP_SUFFIX))  # group 1: NAME
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 FORMAT_SUFFIXES = tuple(dict.fromkeys(TEXT_SUFFIXES + HTML_SUFFIXES + JSONL_SUFFIXES))
 SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
@@ -161,11 +159,11 @@ class Walker:
     def _own_temp(self, name: str, real: str) -> bool:
         """Is this the temporary file of one of the run's own outputs (the manifest being
         written)? Taken for a killed run's, it was removed under the manifest's writer."""
-        if not self._skip_files or not is_temp_name(name):
+        if not self._skip_files:
             return False
-        target = _OWN_TEMP.match(name)
+        target = temp_target(name)
         return target is not None and (
-            os.path.join(os.path.dirname(real), target.group(1)) in self._skip_files
+            os.path.join(os.path.dirname(real), target) in self._skip_files
         )
 
     def _stale_beside(self, path: str, name: str, temps: dict[str, list[str]]) -> Iterator[Entry]:
@@ -180,9 +178,8 @@ class Walker:
                     temps[key] = [e.name for e in it if is_temp_name(e.name)]
             except OSError:
                 temps[key] = []
-        prefix = f".{name}."
         for temp in temps[key]:
-            if temp.startswith(prefix) and _TEMP_TAIL.fullmatch(temp[len(prefix) :]):
+            if temp_target(temp) == name:
                 source = os.path.join(folder, temp)
                 reason = "temporary file of an interrupted run"
                 yield Entry(
