@@ -52,6 +52,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .rules import Rule, RuleSet, Shape, fold
+from .scripts import HAN, HAN_SUPPLEMENT, KANA
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,7 @@ _SENTENCE_END = tuple(".!?\"')”’»。！？」』）")
 # a line ending in one of these goes on (it is no button); the CJK ones included
 _CLAUSE_END = (".", ",", ";", "。", "，", "、", "；")
 # Chinese characters (CJK ideographs) and the Japanese kana
-_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
+_CJK = re.compile(f"[{KANA}{HAN}{HAN_SUPPLEMENT}]")
 # every match of _PRICE holds one of these (lower-cased): a cheap test before the regex
 _CURRENCY = (
     *("$", "€", "£", "¥", "￥", "₹", "₽", "₺", "₴", "eur", "dollar", "usd", "gbp", "kr", "zł"),

@@ -24,6 +24,7 @@ import re
 from .rules import DECORATION_LEAD, DECORATION_TAIL, DISGUISE_CHARS, RuleSet, fold, is_builtin
 from .rules.derived import cache_dir, loosened, prune, touch
 from .rules.derived import save as save_derived
+from .scripts import LETTERS
 
 # A document with any of these characters is folded before the scan (see rules.fold),
 # so that soft hyphens, zero-width or bidi characters and look-alike letters cannot hide a
@@ -267,11 +268,7 @@ class HyperscanScanner(Scanner):
 # letter of one of them (a Russian, Greek or Japanese word) is kept in a database of its
 # own, scanned only in documents that hold such a letter. Documents in other scripts do
 # not pay for those packs at all.
-_SCRIPTS = {
-    "cyrillic": re.compile("[\u0400-\u052f]"),
-    "greek": re.compile("[\u0370-\u03ff\u1f00-\u1fff]"),
-    "cjk": re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]"),
-}
+_SCRIPTS = LETTERS
 
 
 def _script_of(words: tuple[str, ...] | list[str]) -> str:

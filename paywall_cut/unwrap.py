@@ -31,6 +31,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from .scripts import CJK_PUNCTUATION, FULLWIDTH_FORMS, HAN, KANA
+
 MIN_WIDTH = 40  # narrower "wrapping" is a column of short lines, not wrapped prose
 MAX_WIDTH = 120  # wrappers use 60-100 columns; longer lines are unwrapped paragraphs
 MIN_SOFT = 3  # soft breaks a document needs to count as wrapped
@@ -42,7 +44,7 @@ _BLOCK_START = re.compile(r"\s*(?:[-*+•·▪►]\s|\d{1,3}[.)]\s|#{1,6}\s|>|\|
 
 # Chinese and Japanese text has no spaces: a wrapper may break it after any character, so
 # the "first word" of a line that opens with such a character is that character
-_CJK = re.compile("[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uff60]")
+_CJK = re.compile(f"[{CJK_PUNCTUATION}{KANA}{HAN}{FULLWIDTH_FORMS}]")
 
 
 def _first_word(line: str) -> str:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from .. import scripts
 from . import literals, redos, superset
 
 
@@ -166,7 +167,7 @@ class _Store:
 def _code_key() -> str:
     """A hash of the code that derives and of the Python version (read once a process)."""
     code = hashlib.sha256(sys.version.encode())
-    for module in (literals, redos, superset, sys.modules[__name__]):
+    for module in (literals, redos, superset, scripts, sys.modules[__name__]):
         code.update(Path(module.__file__ or "").read_bytes())
     return code.hexdigest()[:16]
 

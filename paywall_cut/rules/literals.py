@@ -17,6 +17,8 @@ except ImportError:  # pragma: no cover - Python 3.10
 
 import re
 
+from ..scripts import LETTERS
+
 Alternatives = frozenset[str]
 _WORD = re.compile(r"\w+")
 
@@ -86,7 +88,7 @@ def _rank(alts: Alternatives) -> tuple[int, int]:
 # CJK ideographs, kana and hangul: one of them is about a word's worth of text, so a
 # two-character word (会員, 订阅, 구독) is as rare and as good a trigger as a longer
 # alphabetic one
-_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+_CJK = LETTERS["cjk"]
 
 
 def trigger_size(word: str) -> int:
